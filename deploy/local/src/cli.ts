@@ -1,0 +1,48 @@
+import { settings } from "./settings.js";
+import { down, reset, StackError, status, up } from "./stack.js";
+import { stackTopics } from "./topics.js";
+
+const log = (line: string) => console.log(`[stack] ${line}`);
+
+async function main(command: string | undefined): Promise<number> {
+  switch (command) {
+    case "up": {
+      const { started } = await up(settings, stackTopics, log);
+      log(
+        started.length > 0 ? `up: started ${started.join(", ")}` : "up: nothing to start, everything answers",
+      );
+      log(
+        `kafka ${settings.kafka.brokers.join(",")} · registry ${settings.registry.url} · data and logs in ${settings.stackDir}`,
+      );
+      return 0;
+    }
+    case "down":
+      await down(settings, log);
+      return 0;
+    case "status": {
+      const components = await status(settings);
+      for (const c of components) {
+        const pid = c.pid ? ` pid ${c.pid}` : "";
+        const logFile = c.logFile && c.mode === "local" ? ` log ${c.logFile}` : "";
+        console.log(
+          `${c.component.padEnd(9)} ${c.mode.padEnd(8)} ${c.answering ? "answering" : "DOWN"}${pid}${logFile}`,
+        );
+      }
+      return components.every((c) => c.answering) ? 0 : 3;
+    }
+    case "reset":
+      await reset(settings, log);
+      return 0;
+    default:
+      console.error("usage: stack <up|down|status|reset>");
+      return 2;
+  }
+}
+
+main(process.argv[2]).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof StackError ? `[stack] ${error.message}` : error);
+    process.exit(1);
+  },
+);

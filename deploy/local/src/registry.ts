@@ -1,0 +1,115 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { type ManagedProcess, startDetached, waitFor } from "./processes.js";
+import type { Settings } from "./settings.js";
+
+const run = promisify(execFile);
+const MIN_JAVA = 21;
+
+export function registryProcess(settings: Settings): ManagedProcess {
+  return {
+    name: "registry",
+    pidFile: join(settings.registry.dir, "registry.pid"),
+    marker: `-Dstocksaga.stack=${settings.stackDir}/registry`,
+    logFile: join(settings.registry.dir, "registry.log"),
+  };
+}
+
+async function javaMajor(java: string): Promise<number | undefined> {
+  try {
+    const { stderr } = await run(java, ["-version"]);
+    const match = /version "(\d+)/.exec(stderr);
+    return match?.[1] ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Apicurio 3.3 needs Java 21+, while the machine default may be older: look for one that fits. */
+export async function findRegistryJava(settings: Settings): Promise<string> {
+  const candidates = [
+    settings.registry.java,
+    process.env.JAVA_HOME ? join(process.env.JAVA_HOME, "bin/java") : undefined,
+    ...(existsSync("/usr/lib/jvm")
+      ? readdirSync("/usr/lib/jvm")
+          .sort()
+          .reverse()
+          .map((name) => join("/usr/lib/jvm", name, "bin/java"))
+      : []),
+    "java",
+  ].filter((c): c is string => c !== undefined);
+  for (const candidate of candidates) {
+    if (candidate !== "java" && !existsSync(candidate)) continue;
+    const major = await javaMajor(candidate);
+    if (major !== undefined && major >= MIN_JAVA) return candidate;
+  }
+  throw new Error(
+    `registry: Apicurio Registry needs Java ${MIN_JAVA} or later; none found (looked at STOCKSAGA_REGISTRY_JAVA, JAVA_HOME, /usr/lib/jvm/*, PATH)`,
+  );
+}
+
+function jdbcUrl(settings: Settings): { url: string; user: string; password: string } {
+  const admin = new URL(settings.postgres.adminUrl);
+  return {
+    url: `jdbc:postgresql://${admin.hostname}:${admin.port || "5432"}/${settings.registry.databaseName}`,
+    user: decodeURIComponent(admin.username || "postgres"),
+    password: decodeURIComponent(admin.password),
+  };
+}
+
+export async function startRegistry(settings: Settings): Promise<number> {
+  const { dir, distDir, heap, port, managementPort } = settings.registry;
+  mkdirSync(dir, { recursive: true });
+  const java = await findRegistryJava(settings);
+  const database = jdbcUrl(settings);
+  const proc = registryProcess(settings);
+  return startDetached(
+    proc,
+    java,
+    [
+      `-Xmx${heap}`,
+      proc.marker,
+      "-Dquarkus.http.host=127.0.0.1",
+      `-Dquarkus.http.port=${port}`,
+      "-Dquarkus.management.host=127.0.0.1",
+      `-Dquarkus.management.port=${managementPort}`,
+      // SQL storage on the local PostgreSQL keeps schema ids stable across restarts, like production.
+      "-Dapicurio.storage.kind=sql",
+      "-Dapicurio.storage.sql.kind=postgresql",
+      `-Dapicurio.datasource.url=${database.url}`,
+      `-Dapicurio.datasource.username=${database.user}`,
+      `-Dapicurio.datasource.password=${database.password}`,
+      "-Dquarkus.log.level=INFO",
+      "-jar",
+      join(distDir, "quarkus-run.jar"),
+    ],
+    { cwd: dir },
+  );
+}
+
+async function registryAnswersOnce(url: string): Promise<boolean> {
+  const response = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(2_000) });
+  return response.ok;
+}
+
+export async function waitForRegistry(
+  settings: Settings,
+  timeoutMs: number,
+  alive?: () => boolean,
+): Promise<void> {
+  await waitFor(
+    `schema registry at ${settings.registry.url}`,
+    async () => ((await registryAnswersOnce(settings.registry.url)) ? true : undefined),
+    { timeoutMs, ...(alive ? { alive } : {}) },
+  );
+}
+
+export async function registryAnswers(settings: Settings): Promise<boolean> {
+  try {
+    return await registryAnswersOnce(settings.registry.url);
+  } catch {
+    return false;
+  }
+}

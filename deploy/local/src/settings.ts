@@ -1,0 +1,56 @@
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+
+const env = (name: string): string | undefined => {
+  const value = process.env[name]?.trim();
+  return value === "" ? undefined : value;
+};
+
+const cacheRoot =
+  env("STOCKSAGA_CACHE_DIR") ?? join(env("XDG_CACHE_HOME") ?? join(homedir(), ".cache"), "stocksaga");
+const stackDir = env("STOCKSAGA_STACK_DIR") ?? join(repoRoot, ".stack");
+
+export const KAFKA_VERSION = "4.1.1";
+export const REGISTRY_VERSION = "3.3.3";
+
+/**
+ * Everything the local stack needs to know, read once. A component whose variable is set by the
+ * user is "external": the stack neither starts nor stops it, it only checks that it answers.
+ */
+export const settings = {
+  repoRoot,
+  stackDir,
+  pomFile: join(repoRoot, "deploy/local/pom.xml"),
+  lockDir: join(stackDir, "lock"),
+  kafka: {
+    external: env("KAFKA_BROKERS") !== undefined,
+    brokers: (env("KAFKA_BROKERS") ?? "127.0.0.1:9092").split(",").map((b) => b.trim()),
+    port: 9092,
+    controllerPort: 9093,
+    dir: join(stackDir, "kafka"),
+    libDir: join(cacheRoot, `kafka-${KAFKA_VERSION}`, "libs"),
+    heap: env("STOCKSAGA_KAFKA_HEAP") ?? "512m",
+  },
+  registry: {
+    external: env("SCHEMA_REGISTRY_URL") !== undefined,
+    url: env("SCHEMA_REGISTRY_URL") ?? "http://127.0.0.1:8081/apis/ccompat/v7",
+    port: 8081,
+    managementPort: 8091,
+    dir: join(stackDir, "registry"),
+    distDir: join(cacheRoot, `apicurio-registry-${REGISTRY_VERSION}`),
+    heap: env("STOCKSAGA_REGISTRY_HEAP") ?? "384m",
+    java: env("STOCKSAGA_REGISTRY_JAVA"),
+    databaseName: "stocksaga_registry",
+  },
+  postgres: {
+    adminUrl: env("STOCKSAGA_POSTGRES_ADMIN_URL") ?? "postgresql://postgres@127.0.0.1:5432/postgres",
+    orderUrl: env("ORDER_DATABASE_URL") ?? "postgresql://postgres@127.0.0.1:5432/stocksaga_order",
+    inventoryUrl: env("INVENTORY_DATABASE_URL") ?? "postgresql://postgres@127.0.0.1:5432/stocksaga_inventory",
+  },
+  readyTimeoutMs: Number(env("STOCKSAGA_STACK_READY_TIMEOUT_MS") ?? 120_000),
+} as const;
+
+export type Settings = typeof settings;
