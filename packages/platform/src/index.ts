@@ -1,0 +1,29 @@
+export {
+  type AuthVariables,
+  authenticate,
+  issueToken,
+  type Principal,
+  requireAdmin,
+  verifyToken,
+} from "./auth.js";
+export { ConfigError, describeConfig, env, parseConfig } from "./config.js";
+export {
+  createHttpApp,
+  type ErrorMapper,
+  fieldErrors,
+  MAX_BODY_BYTES,
+  parseQuery,
+  type ReadinessCheck,
+  type RequestVariables,
+  readJsonBody,
+} from "./http.js";
+export { createLogger, type Logger } from "./logger.js";
+export {
+  type FieldError,
+  type Problem,
+  ProblemError,
+  type ProblemKind,
+  problemResponse,
+  problemTypes,
+} from "./problem.js";
+export { childSpan, formatTraceparent, parseTraceparent, type TraceContext } from "./tracing.js";
