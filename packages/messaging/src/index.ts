@@ -1,0 +1,10 @@
+export {
+  type ConsumedMessage,
+  Subscription,
+  type SubscriptionHooks,
+  type SubscriptionOptions,
+} from "./consumer.js";
+export { DEAD_LETTER_HEADERS, type DeadLetter, publishDeadLetter } from "./dead-letters.js";
+export { type DecodeFailure, InvalidEventError, isDecodeFailure } from "./errors.js";
+export { createKafka, createProducer } from "./kafka.js";
+export { OutboxRelay, type OutboxRelayOptions, type OutboxRow } from "./outbox-relay.js";

@@ -1,0 +1,184 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Message, Producer } from "kafkajs";
+import type pg from "pg";
+import type { Logger } from "pino";
+
+export interface OutboxRow {
+  id: string;
+  eventId: string;
+  eventType: string;
+  topic: string;
+  messageKey: string;
+  payload: unknown;
+  headers: Record<string, string> | null;
+  createdAt: Date;
+}
+
+export interface OutboxRelayOptions {
+  pool: pg.Pool;
+  producer: Producer;
+  /** Turns a stored row into the Kafka message (Avro value in the Confluent wire format). */
+  toMessage: (row: OutboxRow) => Message;
+  logger: Logger;
+  /** One relay per database publishes at a time: the holder of this advisory lock. */
+  lockKey: number;
+  /** NOTIFY channel fired when outbox rows commit; polling covers a missed notification. */
+  channel?: string;
+  batchSize?: number;
+  pollIntervalMs?: number;
+  /** Fault injection for the test harness: publish every row twice. */
+  duplicateDeliveries?: boolean;
+  hooks?: { published?: (rows: readonly OutboxRow[]) => void; backlog?: (rows: number) => void };
+}
+
+type DrainOutcome = { published: number; leader: boolean };
+
+/**
+ * Moves committed outbox rows to Kafka in id order, then deletes them, in one database
+ * transaction per batch. A crash between publish and delete republishes: delivery is at least
+ * once, and every consumer's inbox makes that harmless.
+ */
+export class OutboxRelay {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private listener: pg.PoolClient | undefined;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.logger = options.logger.child({ component: "outbox-relay" });
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    if (this.options.channel) await this.listen(this.options.channel);
+    this.loop = this.run();
+  }
+
+  /** Publishes what is committed now, then stops. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await this.drainAll().catch((error: unknown) =>
+      this.logger.warn({ err: error }, "final outbox flush failed"),
+    );
+    if (this.listener) {
+      this.listener.removeAllListeners("notification");
+      await this.listener.query(`UNLISTEN *`).catch(() => undefined);
+      this.listener.release();
+      this.listener = undefined;
+    }
+  }
+
+  /** Wakes the relay now (the writer committed rows in this process). */
+  notify(): void {
+    this.wake?.();
+  }
+
+  async backlog(): Promise<number> {
+    const { rows } = await this.options.pool.query<{ n: string }>("select count(*)::text as n from outbox");
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  private async listen(channel: string): Promise<void> {
+    try {
+      this.listener = await this.options.pool.connect();
+      this.listener.on("notification", () => this.wake?.());
+      this.listener.on("error", (error) =>
+        this.logger.warn({ err: error }, "outbox listener lost; polling only"),
+      );
+      await this.listener.query(`LISTEN "${channel.replaceAll('"', "")}"`);
+    } catch (error) {
+      this.logger.warn({ err: error }, "could not LISTEN for outbox notifications; polling only");
+    }
+  }
+
+  private async run(): Promise<void> {
+    const pollMs = this.options.pollIntervalMs ?? 250;
+    let failures = 0;
+    while (this.running) {
+      let outcome: DrainOutcome = { published: 0, leader: true };
+      try {
+        outcome = await this.drainOnce();
+        failures = 0;
+      } catch (error) {
+        failures++;
+        const delay = Math.min(5_000, 100 * 2 ** Math.min(failures, 6));
+        this.logger.warn({ err: error, retryInMs: delay }, "outbox relay failed; retrying");
+        await sleep(delay);
+        continue;
+      }
+      if (outcome.published > 0) continue;
+      // Idle (or standby): sleep until notified or the poll interval passes; a standby polls slower.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, outcome.leader ? pollMs : pollMs * 4);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
+  private async drainAll(): Promise<void> {
+    for (;;) {
+      const { published } = await this.drainOnce();
+      if (published === 0) return;
+    }
+  }
+
+  private async drainOnce(): Promise<DrainOutcome> {
+    const client = await this.options.pool.connect();
+    let released = false;
+    try {
+      await client.query("begin");
+      const lock = await client.query<{ locked: boolean }>("select pg_try_advisory_xact_lock($1) as locked", [
+        this.options.lockKey,
+      ]);
+      if (!lock.rows[0]?.locked) {
+        await client.query("rollback");
+        return { published: 0, leader: false };
+      }
+      const { rows } = await client.query<OutboxRow>(
+        `select id::text as "id", event_id as "eventId", event_type as "eventType", topic,
+                message_key as "messageKey", payload, headers, created_at as "createdAt"
+           from outbox order by id limit $1`,
+        [this.options.batchSize ?? 500],
+      );
+      if (rows.length === 0) {
+        await client.query("commit");
+        return { published: 0, leader: true };
+      }
+      await this.publish(rows);
+      await client.query("delete from outbox where id = any($1::bigint[])", [rows.map((r) => r.id)]);
+      await client.query("commit");
+      this.options.hooks?.published?.(rows);
+      return { published: rows.length, leader: true };
+    } catch (error) {
+      await client.query("rollback").catch(() => {
+        client.release(error instanceof Error ? error : true);
+        released = true;
+      });
+      throw error;
+    } finally {
+      if (!released) client.release();
+    }
+  }
+
+  private async publish(rows: readonly OutboxRow[]): Promise<void> {
+    const byTopic = new Map<string, Message[]>();
+    for (const row of rows) {
+      const message = this.options.toMessage(row);
+      const messages = byTopic.get(row.topic) ?? [];
+      messages.push(message);
+      if (this.options.duplicateDeliveries) messages.push(message);
+      byTopic.set(row.topic, messages);
+    }
+    await this.options.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
+  }
+}
