@@ -100,7 +100,7 @@ describe("evolve", () => {
         status: "PARTIAL",
         reason: null,
         reservationId: "reservation-SKU-B",
-        availableQuantity: null,
+        availableQuantity: 3,
       },
       {
         sku: "SKU-C",
@@ -137,15 +137,12 @@ describe("evolve", () => {
     expect(readjusted.updatedAt).toEqual(at(9));
   });
 
-  it("rejects with reason and detail; a rejected order holds nothing; the answers stay", () => {
+  it("rejects with reason and detail, leaving the lines as the inventory answered them", () => {
     const order = stateAfter(CONFIRMED_HISTORY, [orderRejected("NOT_HONOURED", "none", at(9))]);
     expect(order.status).toBe("REJECTED");
     expect(order.reason).toBe("NOT_HONOURED");
     expect(order.rejectionDetail).toBe("none");
-    expect(order.lines.map((line) => [line.status, line.confirmedQuantity])).toEqual([
-      ["RESERVED", 0],
-      ["RESERVED", 0],
-    ]);
+    expect(order.lines).toEqual(stateAfter(CONFIRMED_HISTORY).lines);
     expect(order.updatedAt).toEqual(at(9));
   });
 

@@ -14,12 +14,17 @@ export function evolveOrder(order: Order, event: OrderEvent): Order {
     case "OrderPlaced":
       return order;
     case "LineReserved":
-      return withLine(order, event.sku, event.at, (line) => ({
-        ...line,
-        status: event.reservedQuantity < line.requestedQuantity ? "PARTIAL" : "RESERVED",
-        confirmedQuantity: event.reservedQuantity,
-        reservationId: event.reservationId,
-      }));
+      return withLine(order, event.sku, event.at, (line) => {
+        const short = event.reservedQuantity < line.requestedQuantity;
+        return {
+          ...line,
+          status: short ? "PARTIAL" : "RESERVED",
+          confirmedQuantity: event.reservedQuantity,
+          reservationId: event.reservationId,
+          // A line is shortened only to what was available, all of it.
+          availableQuantity: short ? event.reservedQuantity : null,
+        };
+      });
     case "LineRejected":
       return withLine(order, event.sku, event.at, (line) => ({
         ...line,
@@ -45,7 +50,6 @@ export function evolveOrder(order: Order, event: OrderEvent): Order {
         status: "REJECTED",
         reason: event.reason,
         rejectionDetail: event.detail,
-        lines: order.lines.map((line) => ({ ...line, confirmedQuantity: 0 })),
         updatedAt: event.at,
       };
     case "OrderCancelled":

@@ -22,16 +22,16 @@ export interface OrderLine {
   readonly sku: string;
   readonly requestedQuantity: number;
   /**
-   * `null` until the inventory answers. Then the units this line holds as the order stands: what was
-   * reserved, then what was confirmed or really committed; 0 once the order is rejected, because a
-   * rejected order holds nothing.
+   * `null` until the inventory answers; then the units it reserved (0 when rejected), lowered by an
+   * `OrderAdjusted` to what was really committed. A rejection leaves it alone: the order's status
+   * says nothing is held, and the line keeps the evidence of the decision.
    */
   readonly confirmedQuantity: number | null;
-  /** The inventory's answer for the line; it is kept as answered whatever the order becomes. */
+  /** The inventory's answer for the line, kept as answered whatever the order becomes. */
   readonly status: LineStatus;
   readonly reason: StockRejectionReason | null;
   readonly reservationId: string | null;
-  /** What the inventory said was available when it rejected the line. */
+  /** What the inventory had available when it rejected or shortened the line; `null` otherwise. */
   readonly availableQuantity: number | null;
 }
 
