@@ -1,0 +1,77 @@
+import pg from "pg";
+
+/** The database every PostgreSQL server has, used to create and drop the others. */
+const maintenanceDatabase = "postgres";
+
+const duplicateDatabase = "42P04";
+
+/** The database named in a connection string. */
+export function databaseName(url: string): string {
+  const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ""));
+  if (name === "") throw new Error(`The connection string names no database: ${redactUrl(url)}`);
+  return name;
+}
+
+/**
+ * The same connection string pointing at another database on the same server. Rewriting the URL
+ * (rather than passing `database` next to `connectionString`) matters: pg lets the connection
+ * string win over a separate `database` option.
+ */
+export function withDatabase(url: string, database: string): string {
+  const rewritten = new URL(url);
+  rewritten.pathname = `/${encodeURIComponent(database)}`;
+  return rewritten.toString();
+}
+
+/** The connection string without its password, for messages. */
+export function redactUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password !== "") parsed.password = "***";
+  return parsed.toString();
+}
+
+export function quoteIdentifier(identifier: string): string {
+  return `"${identifier.replaceAll('"', '""')}"`;
+}
+
+async function withMaintenanceClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: withDatabase(url, maintenanceDatabase) });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Creates the database named in `url` unless it exists. Returns whether it was created.
+ * Safe when several processes race to create it: the loser sees `duplicate_database`.
+ */
+export async function ensureDatabaseExists(url: string): Promise<boolean> {
+  const name = databaseName(url);
+  return withMaintenanceClient(url, async (client) => {
+    const existing = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+    if (existing.rowCount !== null && existing.rowCount > 0) return false;
+    try {
+      await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
+      return true;
+    } catch (error) {
+      if (error instanceof Error && "code" in error && error.code === duplicateDatabase) return false;
+      throw error;
+    }
+  });
+}
+
+export async function createDatabase(url: string): Promise<void> {
+  await withMaintenanceClient(url, async (client) => {
+    await client.query(`CREATE DATABASE ${quoteIdentifier(databaseName(url))}`);
+  });
+}
+
+/** Drops the database named in `url`, closing whatever connections are still open on it. */
+export async function dropDatabase(url: string): Promise<void> {
+  await withMaintenanceClient(url, async (client) => {
+    await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(databaseName(url))} WITH (FORCE)`);
+  });
+}
