@@ -49,7 +49,11 @@ export async function generateClient(
   await mkdir(dirname(outputDir), { recursive: true });
   // The root .gitignore's `src/generated/` is anchored to the repository root, so it does not
   // cover services/*/src/generated: the folder ignores itself instead.
-  await writeFile(join(dirname(outputDir), ".gitignore"), "# Generated clients are never committed.\n*\n", "utf8");
+  await writeFile(
+    join(dirname(outputDir), ".gitignore"),
+    "# Generated clients are never committed.\n*\n",
+    "utf8",
+  );
   return withLock(`${outputDir}.lock`, async () => {
     const previous = await readFile(fingerprintPath, "utf8").catch(() => undefined);
     if (!options.force && previous === fingerprint && (await exists(join(outputDir, "client.ts")))) {

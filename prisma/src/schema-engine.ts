@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { PrismaPg } from "@prisma/adapter-pg";
 import {
   bindMigrationAwareSqlAdapterFactory,
   type SqlDriverAdapter,
@@ -10,6 +9,7 @@ import {
 } from "@prisma/driver-adapter-utils";
 import * as engineBindings from "@prisma/schema-engine-wasm/schema_engine_bg";
 import pg from "pg";
+import { connectMigrationAdapter } from "./pg-migration-adapter.js";
 import { createDatabase, dropDatabase, withDatabase } from "./postgres.js";
 
 export type SchemaEngine = engineBindings.SchemaEngine;
@@ -36,12 +36,29 @@ declare const WebAssembly: {
 let engineModuleLoaded: Promise<void> | undefined;
 
 /**
+ * Set by the engine's panic hook (through `global.PRISMA_WASM_PANIC_REGISTRY`, which it expects
+ * the host to provide); otherwise a panic surfaces as a bare "RuntimeError: unreachable". A
+ * panicked instance must not be used again, and wasm-bindgen's glue cannot be re-instantiated
+ * in the same process.
+ */
+let panicMessage: string | undefined;
+
+function registerPanicHook(): void {
+  Reflect.set(globalThis, "PRISMA_WASM_PANIC_REGISTRY", {
+    set_message(message: string) {
+      panicMessage = message;
+    },
+  });
+}
+
+/**
  * Instantiates Prisma's WebAssembly schema engine once per process. The package's main entry
  * imports the .wasm file as an ES module, which Node 20 cannot do, so the bindings are wired by
  * hand the way wasm-bindgen's generated entry would.
  */
 function loadEngineModule(): Promise<void> {
   engineModuleLoaded ??= (async () => {
+    registerPanicHook();
     const require = createRequire(import.meta.url);
     const bindingsPath = require.resolve("@prisma/schema-engine-wasm/schema_engine_bg");
     const bytes = await readFile(join(dirname(bindingsPath), "schema_engine_bg.wasm"));
@@ -102,47 +119,12 @@ class MigrationConnections implements SqlMigrationAwareDriverAdapterFactory {
   }
 
   private adapterFor(url: string): Promise<SqlDriverAdapter> {
-    const pool = new pg.Pool({ connectionString: url, max: 2 });
-    pool.on("connect", readInternalCharAsText);
+    // One connection, as the native engine has: session state such as Prisma's advisory lock
+    // stays on the session that took it.
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
     this.pools.push(pool);
-    return new PrismaPg(pool).connect();
+    return connectMigrationAdapter(pool);
   }
-}
-
-const internalCharTypeId = 18;
-const textTypeId = 25;
-
-/**
- * adapter-pg 7.10.0 refuses result columns of PostgreSQL's one-byte `"char"` type (OID 18,
- * "Unsupported column type char"), and the engine's catalog queries select some
- * (`pg_constraint.contype`), so describing a database fails. pg already hands those values over
- * as one-letter strings: labelling the columns as text is all the adapter needs. Patched per
- * connection, for both the callback form (used by `Pool.query`) and the promise form (used
- * inside transactions).
- */
-function readInternalCharAsText(client: pg.PoolClient): void {
-  const query: (...args: unknown[]) => unknown = client.query.bind(client);
-  const relabelled = (...args: unknown[]): unknown => {
-    const callback = args.at(-1);
-    if (typeof callback === "function") {
-      args[args.length - 1] = (error: unknown, result: unknown) =>
-        callback(error, error ? result : relabelInternalChar(result));
-    }
-    const returned = query(...args);
-    return returned instanceof Promise ? returned.then(relabelInternalChar) : returned;
-  };
-  client.query = relabelled as typeof client.query;
-}
-
-function relabelInternalChar(result: unknown): unknown {
-  const fields: unknown =
-    typeof result === "object" && result !== null ? Reflect.get(result, "fields") : undefined;
-  if (Array.isArray(fields)) {
-    for (const field of fields as pg.FieldDef[]) {
-      if (field.dataTypeID === internalCharTypeId) field.dataTypeID = textTypeId;
-    }
-  }
-  return result;
 }
 
 export interface SchemaEngineSession {
@@ -158,6 +140,7 @@ export async function withSchemaEngine<T>(
   session: SchemaEngineSession,
   work: (engine: SchemaEngine) => Promise<T>,
 ): Promise<T> {
+  if (panicMessage !== undefined) throw new SchemaEnginePanic(panicMessage);
   await loadEngineModule();
   const connections = new MigrationConnections(session.url);
   try {
@@ -169,9 +152,20 @@ export async function withSchemaEngine<T>(
     try {
       return await work(engine);
     } finally {
-      engine.free();
+      if (panicMessage === undefined) engine.free();
     }
+  } catch (error) {
+    if (panicMessage !== undefined) throw new SchemaEnginePanic(panicMessage, error);
+    throw error;
   } finally {
     await connections.close();
+  }
+}
+
+/** The schema engine crashed; it cannot be used again in this process. */
+export class SchemaEnginePanic extends Error {
+  constructor(panic: string, cause?: unknown) {
+    super(`The schema engine panicked (restart the process before using it again): ${panic}`, { cause });
+    this.name = "SchemaEnginePanic";
   }
 }
