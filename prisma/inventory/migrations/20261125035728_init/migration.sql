@@ -106,3 +106,8 @@ ALTER TABLE "reservations" ADD CONSTRAINT "reservations_sku_fkey" FOREIGN KEY ("
 
 -- AddForeignKey
 ALTER TABLE "stock_adjustments" ADD CONSTRAINT "stock_adjustments_sku_fkey" FOREIGN KEY ("sku") REFERENCES "products"("sku") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddCheckConstraint (hand-written: Prisma cannot express CHECK constraints. Later diffs leave
+-- them alone; keep them when editing products, and restate them if a column is rebuilt.)
+ALTER TABLE "products" ADD CONSTRAINT "products_reserved_not_negative" CHECK ("reserved" >= 0);
+ALTER TABLE "products" ADD CONSTRAINT "products_reserved_within_on_hand" CHECK ("on_hand" >= "reserved");
