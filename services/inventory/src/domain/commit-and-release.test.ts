@@ -1,0 +1,292 @@
+import { describe, it } from "vitest";
+import { InconsistentOrderMessage, UnknownOrderRequest } from "./errors.js";
+import {
+  COMMITTED_HISTORY,
+  commit,
+  orderRequestRecorded,
+  productCreated,
+  RESERVED_HISTORY,
+  release,
+  reservationExpired,
+  spec,
+  stockCommitted,
+  stockRejected,
+  stockReleased,
+  stockReserved,
+} from "./testing.js";
+
+describe("CommitReservations", () => {
+  it("commits every active reservation of a confirmed order in full", () => {
+    spec
+      .given(RESERVED_HISTORY)
+      .when(
+        commit([
+          ["SKU-A", 2],
+          ["SKU-B", 5],
+        ]),
+      )
+      .thenEmits([
+        stockCommitted([
+          ["SKU-A", 2],
+          ["SKU-B", 5],
+        ]),
+      ]);
+  });
+
+  it("commits what an adjusted order confirms", () => {
+    spec
+      .given([
+        productCreated("SKU-A", 10),
+        productCreated("SKU-B", 3),
+        orderRequestRecorded(2),
+        stockReserved("SKU-A", 2, 2),
+        stockReserved("SKU-B", 5, 3),
+      ])
+      .when(
+        commit([
+          ["SKU-A", 2],
+          ["SKU-B", 3],
+        ]),
+      )
+      .thenEmits([
+        stockCommitted([
+          ["SKU-A", 2],
+          ["SKU-B", 3],
+        ]),
+      ]);
+  });
+
+  it("commits fewer units than reserved when the order confirms fewer (the rest is released)", () => {
+    spec
+      .given(RESERVED_HISTORY)
+      .when(
+        commit([
+          ["SKU-A", 1],
+          ["SKU-B", 5],
+        ]),
+      )
+      .thenEmits([
+        stockCommitted([
+          ["SKU-A", 1],
+          ["SKU-B", 5],
+        ]),
+      ]);
+  });
+
+  it("commits 0 of an active reservation the order does not confirm", () => {
+    spec
+      .given(RESERVED_HISTORY)
+      .when(commit([["SKU-A", 2]]))
+      .thenEmits([
+        stockCommitted([
+          ["SKU-A", 2],
+          ["SKU-B", 0],
+        ]),
+      ]);
+  });
+
+  it("commits 0 of a reservation that expired: stock it does not hold is never committed", () => {
+    spec
+      .given([...RESERVED_HISTORY, reservationExpired("SKU-B", 5)])
+      .when(
+        commit([
+          ["SKU-A", 2],
+          ["SKU-B", 5],
+        ]),
+      )
+      .thenEmits([
+        stockCommitted([
+          ["SKU-A", 2],
+          ["SKU-B", 0],
+        ]),
+      ]);
+  });
+
+  it("still answers when every reservation expired, so the order can tell it was not honoured", () => {
+    spec
+      .given([...RESERVED_HISTORY, reservationExpired("SKU-A", 2), reservationExpired("SKU-B", 5)])
+      .when(
+        commit([
+          ["SKU-A", 2],
+          ["SKU-B", 5],
+        ]),
+      )
+      .thenEmits([
+        stockCommitted([
+          ["SKU-A", 0],
+          ["SKU-B", 0],
+        ]),
+      ]);
+  });
+
+  it("leaves out a line that was rejected and holds no reservation", () => {
+    spec
+      .given([
+        productCreated("SKU-A", 10),
+        orderRequestRecorded(2),
+        stockReserved("SKU-A", 2, 2),
+        stockRejected("SKU-B", 5, "UNKNOWN_PRODUCT", 0),
+      ])
+      .when(commit([["SKU-A", 2]]))
+      .thenEmits([stockCommitted([["SKU-A", 2]])]);
+  });
+
+  it("changes nothing for an order already committed or released", () => {
+    spec
+      .given(COMMITTED_HISTORY)
+      .when(
+        commit([
+          ["SKU-A", 2],
+          ["SKU-B", 5],
+        ]),
+      )
+      .thenEmits([]);
+    spec
+      .given([
+        ...RESERVED_HISTORY,
+        stockReleased("ORDER_CANCELLED", [
+          ["SKU-A", 2, false],
+          ["SKU-B", 5, false],
+        ]),
+      ])
+      .when(
+        commit([
+          ["SKU-A", 2],
+          ["SKU-B", 5],
+        ]),
+      )
+      .thenEmits([]);
+  });
+
+  it("is a domain error for an order the inventory never answered", () => {
+    spec
+      .given([productCreated("SKU-A", 10)])
+      .when(commit([["SKU-A", 2]]))
+      .thenThrows(UnknownOrderRequest, { code: "UNKNOWN_ORDER_REQUEST", orderId: "order-1" });
+  });
+
+  it("is a domain error to confirm a SKU with no reservation", () => {
+    spec
+      .given(RESERVED_HISTORY)
+      .when(commit([["SKU-Z", 1]]))
+      .thenThrows(InconsistentOrderMessage, { detail: "confirms SKU-Z, which holds no reservation" });
+  });
+
+  it("is a domain error to confirm a SKU twice", () => {
+    spec
+      .given(RESERVED_HISTORY)
+      .when(
+        commit([
+          ["SKU-A", 1],
+          ["SKU-A", 1],
+        ]),
+      )
+      .thenThrows(InconsistentOrderMessage, { detail: "confirms SKU-A twice" });
+  });
+
+  it.each([0, 3, 1.5])("is a domain error to confirm %s of the 2 reserved", (quantity) => {
+    spec
+      .given(RESERVED_HISTORY)
+      .when(commit([["SKU-A", quantity]]))
+      .thenThrows(InconsistentOrderMessage, { detail: `confirms ${quantity} of SKU-A, which reserved 2` });
+  });
+});
+
+describe("ReleaseReservations", () => {
+  it("releases the active reservations of a rejected order", () => {
+    spec
+      .given(RESERVED_HISTORY)
+      .when(release("ORDER_REJECTED"))
+      .thenEmits([
+        stockReleased("ORDER_REJECTED", [
+          ["SKU-A", 2, false],
+          ["SKU-B", 5, false],
+        ]),
+      ]);
+  });
+
+  it("releases the active reservations of an order cancelled before its decision", () => {
+    spec
+      .given(RESERVED_HISTORY)
+      .when(release("ORDER_CANCELLED"))
+      .thenEmits([
+        stockReleased("ORDER_CANCELLED", [
+          ["SKU-A", 2, false],
+          ["SKU-B", 5, false],
+        ]),
+      ]);
+  });
+
+  it("leaves out a reservation that expired", () => {
+    spec
+      .given([...RESERVED_HISTORY, reservationExpired("SKU-B", 5)])
+      .when(release("ORDER_REJECTED"))
+      .thenEmits([stockReleased("ORDER_REJECTED", [["SKU-A", 2, false]])]);
+  });
+
+  it("returns committed units to stock on a cancellation", () => {
+    spec
+      .given(COMMITTED_HISTORY)
+      .when(release("ORDER_CANCELLED"))
+      .thenEmits([
+        stockReleased("ORDER_CANCELLED", [
+          ["SKU-A", 2, true],
+          ["SKU-B", 5, true],
+        ]),
+      ]);
+  });
+
+  it("returns only what was really committed", () => {
+    spec
+      .given([
+        ...RESERVED_HISTORY,
+        reservationExpired("SKU-B", 5),
+        stockCommitted([
+          ["SKU-A", 1],
+          ["SKU-B", 0],
+        ]),
+      ])
+      .when(release("ORDER_CANCELLED"))
+      .thenEmits([stockReleased("ORDER_CANCELLED", [["SKU-A", 1, true]])]);
+  });
+
+  it("does not return committed units on a rejection", () => {
+    spec
+      .given(COMMITTED_HISTORY)
+      .when(release("ORDER_REJECTED"))
+      .thenEmits([stockReleased("ORDER_REJECTED", [])]);
+  });
+
+  it("acknowledges with no lines an order that holds nothing", () => {
+    spec
+      .given([
+        orderRequestRecorded(2),
+        stockRejected("SKU-A", 2, "UNKNOWN_PRODUCT", 0),
+        stockRejected("SKU-B", 5, "UNKNOWN_PRODUCT", 0),
+      ])
+      .when(release("ORDER_REJECTED"))
+      .thenEmits([stockReleased("ORDER_REJECTED", [])]);
+  });
+
+  it("changes nothing for an order already released", () => {
+    const released = stockReleased("ORDER_REJECTED", [
+      ["SKU-A", 2, false],
+      ["SKU-B", 5, false],
+    ]);
+    spec
+      .given([...RESERVED_HISTORY, released])
+      .when(release("ORDER_REJECTED"))
+      .thenEmits([]);
+    spec
+      .given([...RESERVED_HISTORY, released])
+      .when(release("ORDER_CANCELLED"))
+      .thenEmits([]);
+  });
+
+  it("changes nothing for an order the inventory never saw", () => {
+    spec
+      .given([productCreated("SKU-A", 10)])
+      .when(release("ORDER_CANCELLED"))
+      .thenEmits([]);
+  });
+});

@@ -1,0 +1,53 @@
+export type {
+  AdjustStock,
+  CommitReservations,
+  ConfirmedLine,
+  CreateProduct,
+  ExpireReservation,
+  InventoryCommand,
+  ReleaseReservations,
+  RequestLine,
+  ReserveStock,
+} from "./commands.js";
+export { decide } from "./decide.js";
+export {
+  type FieldError,
+  InconsistentOrderMessage,
+  InsufficientStockForAdjustment,
+  InvalidProduct,
+  InvalidStockAdjustment,
+  InventoryDomainError,
+  ProductAlreadyExists,
+  ProductNotFound,
+  ReservationNotFound,
+  StockInvariantViolated,
+  UnknownOrderRequest,
+} from "./errors.js";
+export type {
+  CommittedLine,
+  InventoryEvent,
+  OrderRequestRecorded,
+  ProductCreated,
+  ProductOutOfStock,
+  ReleasedLine,
+  ReleaseReason,
+  ReservationExpired,
+  StockAdjusted,
+  StockCommitted,
+  StockRejected,
+  StockRejectionReason,
+  StockReleased,
+  StockReserved,
+} from "./events.js";
+export { evolve } from "./evolve.js";
+export {
+  type Fulfilment,
+  type InventoryState,
+  initialState,
+  inventoryState,
+  type OrderRequest,
+  type OrderRequestStatus,
+  type Reservation,
+  type ReservationStatus,
+} from "./state.js";
+export { available, type ProductStock, stockViolations } from "./stock.js";
