@@ -58,12 +58,6 @@ export async function createMigration(request: NewMigrationRequest): Promise<New
     readSchemaFile(layout.schemaPath),
     readMigrationList(layout.migrationsDir),
   ]);
-  const migrationName = `${migrationTimestamp(request.now ?? new Date())}_${request.name}`;
-  const latest = migrationsList.migrationDirectories.at(-1)?.path;
-  if (latest !== undefined && latest.localeCompare(migrationName) >= 0) {
-    throw new Error(`${migrationName} would not sort after the latest migration, ${latest}`);
-  }
-
   const diff = await withSchemaEngine(
     // The engine insists on a live connection; the maintenance database always exists.
     { url: withDatabase(request.serverUrl, "postgres"), schema, onLog: request.onEngineLog },
@@ -77,6 +71,13 @@ export async function createMigration(request: NewMigrationRequest): Promise<New
       }),
   );
   if (diff.exitCode !== diffHasChanges) return { status: "no-changes" };
+
+  // Migrations apply in folder-name order: a new one must come last.
+  const migrationName = `${migrationTimestamp(request.now ?? new Date())}_${request.name}`;
+  const latest = migrationsList.migrationDirectories.at(-1)?.path;
+  if (latest !== undefined && latest.localeCompare(migrationName) >= 0) {
+    throw new Error(`${migrationName} would not sort after the latest migration, ${latest}`);
+  }
   const script = diff.stdout ?? "";
   const directory = await writeMigration(layout.migrationsDir, { name: migrationName, script, provider });
   return { status: "created", migrationName, migrationPath: join(directory, "migration.sql"), script };

@@ -3,8 +3,6 @@ import pg from "pg";
 /** The database every PostgreSQL server has, used to create and drop the others. */
 const maintenanceDatabase = "postgres";
 
-const duplicateDatabase = "42P04";
-
 /** The database named in a connection string. */
 export function databaseName(url: string): string {
   const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ""));
@@ -46,19 +44,22 @@ async function withMaintenanceClient<T>(url: string, work: (client: pg.Client) =
 
 /**
  * Creates the database named in `url` unless it exists. Returns whether it was created.
- * Safe when several processes race to create it: the loser sees `duplicate_database`.
+ *
+ * Processes racing to create the same database queue on an advisory lock of the maintenance
+ * database: a losing CREATE DATABASE would otherwise fail while the winner's is still in flight.
  */
 export async function ensureDatabaseExists(url: string): Promise<boolean> {
   const name = databaseName(url);
   return withMaintenanceClient(url, async (client) => {
-    const existing = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
-    if (existing.rowCount !== null && existing.rowCount > 0) return false;
+    const lockKey = `stocksaga:create-database:${name}`;
+    await client.query("SELECT pg_advisory_lock(hashtext($1))", [lockKey]);
     try {
+      const existing = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+      if (existing.rowCount !== null && existing.rowCount > 0) return false;
       await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
       return true;
-    } catch (error) {
-      if (error instanceof Error && "code" in error && error.code === duplicateDatabase) return false;
-      throw error;
+    } finally {
+      await client.query("SELECT pg_advisory_unlock(hashtext($1))", [lockKey]);
     }
   });
 }
