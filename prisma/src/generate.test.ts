@@ -50,10 +50,7 @@ interface OrderClient {
         lines: { create: { lineNo: number; sku: string; requestedQuantity: number }[] };
       };
     }): Promise<unknown>;
-    findUniqueOrThrow(args: {
-      where: { id: string };
-      include: { lines: true };
-    }): Promise<{
+    findUniqueOrThrow(args: { where: { id: string }; include: { lines: true } }): Promise<{
       status: string;
       lines: { sku: string; status: string; confirmedQuantity: number | null }[];
     }>;
