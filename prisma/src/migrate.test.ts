@@ -184,5 +184,19 @@ describe("a migration script", () => {
     );
     expect(failed?.finished_at).toBeNull();
     await expect(migrateDatabase("inventory", url, { layout })).rejects.toBeInstanceOf(MigrationHistoryError);
+
+    // Resolved as the README says: fix the script, mark the failed attempt rolled back, rerun.
+    await writeFile(
+      join(layout.migrationsDir, "29990101000000_broken", "migration.sql"),
+      'CREATE TABLE "half_applied" ("id" INTEGER);\n',
+    );
+    await withClient(url, (client) =>
+      client.query(
+        "UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = $1 AND finished_at IS NULL AND rolled_back_at IS NULL",
+        ["29990101000000_broken"],
+      ),
+    );
+    const retried = await migrateDatabase("inventory", url, { layout });
+    expect(retried.appliedMigrationNames).toEqual(["29990101000000_broken"]);
   });
 });
