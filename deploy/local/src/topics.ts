@@ -1,9 +1,8 @@
+import { topicsToCreate } from "@stocksaga/contracts";
 import type { TopicSpec } from "./kafka.js";
 
-// TODO(contracts): read from the topic map in @stocksaga/contracts once it lands.
-export const stackTopics: readonly TopicSpec[] = [
-  { topic: "order-events", partitions: 6 },
-  { topic: "reservation-events", partitions: 6 },
-  { topic: "stock-events", partitions: 3 },
-  { topic: "dead-letters", partitions: 3 },
-];
+/** The topic map of @stocksaga/contracts decides which topics exist and how many partitions each has. */
+export const stackTopics: readonly TopicSpec[] = topicsToCreate().map(({ topic, numPartitions }) => ({
+  topic,
+  partitions: numPartitions,
+}));

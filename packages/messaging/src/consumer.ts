@@ -24,7 +24,7 @@ export interface SubscriptionOptions<Event extends { type: string }> {
   groupId: string;
   topics: readonly string[];
   /** Throws an error named `DecodeError` (with a `kind`) for bytes that are not a known event. */
-  decode: (topic: string, value: Buffer) => Event;
+  decode: (topic: string, value: Buffer) => Event | Promise<Event>;
   /** Applies the event durably; throws `InvalidEventError` for impossible content, anything else is retried. */
   handle: (message: ConsumedMessage<Event>) => Promise<void>;
   deadLetters: { producer: Producer; topic: string };
@@ -141,7 +141,7 @@ export class Subscription<Event extends { type: string }> {
     try {
       if (!message.value)
         throw new InvalidEventError("EMPTY_VALUE", "the message has no value (a tombstone?)");
-      event = this.options.decode(topic, message.value);
+      event = await this.options.decode(topic, message.value);
     } catch (error) {
       if (isDecodeFailure(error) || error instanceof InvalidEventError) {
         const reason = error instanceof InvalidEventError ? error.reason : `DECODE_${error.kind}`;

@@ -1,4 +1,4 @@
-import { Kafka, type KafkaConfig, type logCreator, logLevel, type Producer } from "kafkajs";
+import { Kafka, type KafkaConfig, type logCreator, logLevel, Partitioners, type Producer } from "kafkajs";
 import type { Logger } from "pino";
 
 const levels: Record<number, "error" | "warn" | "info" | "debug"> = {
@@ -39,5 +39,10 @@ export function createKafka(options: {
  * order, which the saga relies on (kafkajs marks idempotence experimental; ordering needs this).
  */
 export function createProducer(kafka: Kafka): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
 }

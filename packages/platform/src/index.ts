@@ -7,6 +7,7 @@ export {
   verifyToken,
 } from "./auth.js";
 export { ConfigError, describeConfig, env, parseConfig } from "./config.js";
+export { apiReferencePage, type OpenApiDocument, type OpenApiOperation } from "./docs.js";
 export {
   createHttpApp,
   type ErrorMapper,
@@ -17,6 +18,7 @@ export {
   type RequestVariables,
   readJsonBody,
 } from "./http.js";
+export { type Running, runUntilSignalled } from "./lifecycle.js";
 export { createLogger, type Logger } from "./logger.js";
 export {
   type FieldError,

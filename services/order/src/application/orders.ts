@@ -1,0 +1,231 @@
+import { createHash, randomUUID } from "node:crypto";
+import type { IntegrationEvent } from "@stocksaga/contracts";
+import {
+  decide,
+  evolve,
+  type Fulfilment,
+  type Order,
+  type OrderCommand,
+  type OrderEvent,
+  OrderNotFound,
+  type OrderState,
+  type RequestedLine,
+} from "../domain/index.js";
+import type { Database, Tx } from "../persistence/database.js";
+import {
+  alreadyProcessed,
+  announceChange,
+  insertOrder,
+  lockOrder,
+  recordEvents,
+  type TimelineEntry,
+  updateOrder,
+} from "../persistence/order-store.js";
+import { type Causation, toIntegrationEvents } from "./integration.js";
+
+/** The key request of an idempotent submission was already used for another body. */
+export class IdempotencyKeyReused extends Error {
+  readonly code = "IDEMPOTENCY_KEY_REUSED";
+  constructor(readonly key: string) {
+    super(`Idempotency-Key ${key} was already used for a different request`);
+    this.name = "IdempotencyKeyReused";
+  }
+}
+
+export interface Received {
+  event: IntegrationEvent;
+  consumer: string;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface OrderApplicationOptions {
+  db: Database;
+  decisionTimeoutMs: number;
+  /** Topic and key of an outgoing event: the topic map of @stocksaga/contracts. */
+  route: (event: IntegrationEvent) => { topic: string; key: string };
+  clock?: () => Date;
+  newOrderId?: () => string;
+}
+
+export interface PlaceOrderRequest {
+  customerId: string;
+  fulfilment: Fulfilment;
+  lines: readonly RequestedLine[];
+  idempotencyKey?: string | undefined;
+  traceparent: string | null;
+}
+
+/**
+ * Use cases of the order service: load (and lock) the order, let the domain decide, then save
+ * state, outgoing events, history and the inbox mark in one transaction.
+ */
+export class OrderApplication {
+  private readonly clock: () => Date;
+  private readonly newOrderId: () => string;
+
+  constructor(private readonly options: OrderApplicationOptions) {
+    this.clock = options.clock ?? (() => new Date());
+    this.newOrderId = options.newOrderId ?? randomUUID;
+  }
+
+  async placeOrder(request: PlaceOrderRequest): Promise<{ order: Order; replayed: boolean }> {
+    const requestHash = createHash("sha256")
+      .update(
+        JSON.stringify({
+          fulfilment: request.fulfilment,
+          lines: request.lines.map((l) => [l.sku, l.quantity]),
+        }),
+      )
+      .digest("hex");
+    return this.options.db.$transaction(async (tx) => {
+      if (request.idempotencyKey !== undefined) {
+        // Two requests with one key wait for each other here, so exactly one creates the order.
+        await tx.$executeRaw`select pg_advisory_xact_lock(hashtextextended(${`${request.customerId}\u0000${request.idempotencyKey}`}, 0))`;
+        const existing = await tx.order.findUnique({
+          where: {
+            customerId_idempotencyKey: {
+              customerId: request.customerId,
+              idempotencyKey: request.idempotencyKey,
+            },
+          },
+          select: { id: true, requestHash: true },
+        });
+        if (existing) {
+          if (existing.requestHash !== requestHash) throw new IdempotencyKeyReused(request.idempotencyKey);
+          const { state } = await lockOrder(tx, existing.id);
+          if (state.status === "NOT_PLACED") throw new OrderNotFound(existing.id);
+          return { order: state, replayed: true };
+        }
+      }
+      const orderId = this.newOrderId();
+      const command: OrderCommand = {
+        type: "PlaceOrder",
+        orderId,
+        customerId: request.customerId,
+        fulfilment: request.fulfilment,
+        lines: request.lines,
+        now: this.clock(),
+        decisionTimeoutMs: this.options.decisionTimeoutMs,
+      };
+      const initial: OrderState = { status: "NOT_PLACED" };
+      const events = decide(command, initial);
+      const placed = fold(initial, events);
+      if (placed.status === "NOT_PLACED") throw new Error("PlaceOrder produced no order");
+      await insertOrder(
+        tx,
+        placed,
+        request.idempotencyKey !== undefined ? { key: request.idempotencyKey, requestHash } : undefined,
+      );
+      await this.record(tx, orderId, events, { causationId: null, traceparent: request.traceparent });
+      return { order: placed, replayed: false };
+    });
+  }
+
+  /** Cancels on behalf of a customer; another customer's order does not exist for them. */
+  async cancelOrder(request: {
+    orderId: string;
+    requestedBy: string;
+    isAdmin: boolean;
+    reason: string;
+    traceparent: string | null;
+  }): Promise<{ order: Order; changed: boolean }> {
+    return this.options.db.$transaction(async (tx) => {
+      const { state, version } = await lockOrder(tx, request.orderId);
+      if (state.status === "NOT_PLACED" || (!request.isAdmin && state.customerId !== request.requestedBy)) {
+        throw new OrderNotFound(request.orderId);
+      }
+      const events = decide(
+        {
+          type: "CancelOrder",
+          orderId: request.orderId,
+          cancelledBy: request.requestedBy,
+          reason: request.reason,
+          now: this.clock(),
+        },
+        state,
+      );
+      if (events.length === 0) return { order: state, changed: false };
+      const next = fold(state, events) as Order;
+      await updateOrder(tx, state, next, version);
+      await this.record(tx, request.orderId, events, { causationId: null, traceparent: request.traceparent });
+      return { order: next, changed: true };
+    });
+  }
+
+  /**
+   * Applies a command that reacts to an inventory event, exactly once per event id. A command of
+   * `undefined` only records the event in the order's history (events that need no decision).
+   */
+  async react(orderId: string, command: OrderCommand | undefined, received: Received): Promise<void> {
+    await this.options.db.$transaction(async (tx) => {
+      if (
+        await alreadyProcessed(tx, received.consumer, {
+          eventId: received.event.metadata.eventId,
+          ...received,
+        })
+      ) {
+        return;
+      }
+      const { state, version } = await lockOrder(tx, orderId);
+      if (state.status === "NOT_PLACED") throw new OrderNotFound(orderId);
+      const events = command ? decide(command, state) : [];
+      if (events.length > 0) await updateOrder(tx, state, fold(state, events) as Order, version);
+      await this.record(
+        tx,
+        orderId,
+        events,
+        {
+          causationId: received.event.metadata.eventId,
+          traceparent: received.event.metadata.traceparent,
+        },
+        received.event,
+      );
+    });
+  }
+
+  /** Rejects orders still PENDING past their deadline; returns how many it rejected. */
+  async rejectOverdue(limit: number): Promise<number> {
+    const now = this.clock();
+    const overdue = await this.options.db.order.findMany({
+      where: { status: "PENDING", decisionDeadline: { lt: now } },
+      select: { id: true },
+      orderBy: { decisionDeadline: "asc" },
+      take: limit,
+    });
+    let rejected = 0;
+    for (const { id } of overdue) {
+      rejected += await this.options.db.$transaction(async (tx) => {
+        const { state, version } = await lockOrder(tx, id);
+        if (state.status === "NOT_PLACED") return 0;
+        const events = decide({ type: "RejectForTimeout", orderId: id, now: this.clock() }, state);
+        if (events.length === 0) return 0;
+        await updateOrder(tx, state, fold(state, events) as Order, version);
+        await this.record(tx, id, events, { causationId: null, traceparent: null });
+        return 1;
+      });
+    }
+    return rejected;
+  }
+
+  private async record(
+    tx: Tx,
+    orderId: string,
+    events: readonly OrderEvent[],
+    cause: Causation,
+    received?: IntegrationEvent,
+  ): Promise<void> {
+    const emitted = toIntegrationEvents(events, cause);
+    const timeline: TimelineEntry[] = [
+      ...(received ? [{ orderId, event: received, direction: "RECEIVED" as const }] : []),
+      ...emitted.map((event) => ({ orderId, event, direction: "EMITTED" as const })),
+    ];
+    await recordEvents(tx, emitted, this.options.route, timeline);
+    if (events.length > 0) await announceChange(tx, orderId);
+  }
+}
+
+function fold(state: OrderState, events: readonly OrderEvent[]): OrderState {
+  return events.reduce(evolve, state);
+}

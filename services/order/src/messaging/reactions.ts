@@ -1,0 +1,96 @@
+import type { IntegrationEvent } from "@stocksaga/contracts";
+import { type ConsumedMessage, InvalidEventError } from "@stocksaga/messaging";
+import type { OrderApplication } from "../application/orders.js";
+import { InconsistentStockMessage, type OrderCommand, OrderNotFound } from "../domain/index.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Each inventory event becomes one local command, nothing more; time comes in on the event.
+ * Returns undefined for events that need no decision (they are still recorded in the history).
+ */
+export function commandFor(event: IntegrationEvent): { orderId: string; command: OrderCommand | undefined } {
+  const now = new Date(event.metadata.occurredAt);
+  switch (event.type) {
+    case "StockReserved":
+      return {
+        orderId: event.orderId,
+        command: {
+          type: "RecordStockReserved",
+          orderId: event.orderId,
+          lineCount: event.lineCount,
+          sku: event.sku,
+          requestedQuantity: event.requestedQuantity,
+          reservedQuantity: event.reservedQuantity,
+          reservationId: event.reservationId,
+          now,
+        },
+      };
+    case "StockRejected":
+      if (event.reason === "UNSPECIFIED") {
+        throw new InvalidEventError(
+          "UNKNOWN_REASON",
+          `StockRejected for ${event.orderId} has a reason this build does not know`,
+        );
+      }
+      return {
+        orderId: event.orderId,
+        command: {
+          type: "RecordStockRejected",
+          orderId: event.orderId,
+          lineCount: event.lineCount,
+          sku: event.sku,
+          requestedQuantity: event.requestedQuantity,
+          reason: event.reason,
+          availableQuantity: event.availableQuantity,
+          now,
+        },
+      };
+    case "StockCommitted":
+      return {
+        orderId: event.orderId,
+        command: { type: "RecordStockCommitted", orderId: event.orderId, lines: event.lines, now },
+      };
+    case "ReservationExpired":
+      return {
+        orderId: event.orderId,
+        command: {
+          type: "RecordReservationExpired",
+          orderId: event.orderId,
+          reservationId: event.reservationId,
+          sku: event.sku,
+          quantity: event.quantity,
+          now,
+        },
+      };
+    case "StockReleased":
+      return { orderId: event.orderId, command: undefined };
+    default:
+      throw new InvalidEventError("UNEXPECTED_EVENT", `the order service does not consume ${event.type}`);
+  }
+}
+
+export function orderReactions(orders: OrderApplication, consumer: string) {
+  return async (message: ConsumedMessage<IntegrationEvent>): Promise<void> => {
+    const { orderId, command } = commandFor(message.event);
+    if (!UUID.test(orderId))
+      throw new InvalidEventError("INVALID_ORDER_ID", `order id ${orderId.slice(0, 64)} is not a UUID`);
+    try {
+      await orders.react(orderId.toLowerCase(), command, {
+        event: message.event,
+        consumer,
+        topic: message.topic,
+        partition: message.partition,
+        offset: message.offset,
+      });
+    } catch (error) {
+      if (error instanceof OrderNotFound) {
+        throw new InvalidEventError("UNKNOWN_ORDER", `no order ${orderId} exists`);
+      }
+      if (error instanceof InconsistentStockMessage) {
+        throw new InvalidEventError("INCONSISTENT_CONTENT", error.message);
+      }
+      throw error;
+    }
+  };
+}

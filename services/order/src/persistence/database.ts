@@ -1,0 +1,20 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { type Prisma, PrismaClient } from "../generated/prisma/client.js";
+
+export type Tx = Prisma.TransactionClient;
+export type Database = PrismaClient;
+
+export function createDatabase(url: string, poolSize: number): Database {
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) });
+}
+
+/** A plain pg pool for what Prisma has no API for: the outbox relay's advisory lock and LISTEN. */
+export function createPool(url: string, size: number): pg.Pool {
+  return new pg.Pool({ connectionString: url, max: size });
+}
+
+/** Serialises state changes of one order across transactions and instances; see docs/architecture.md. */
+export const ORDER_CHANGED_CHANNEL = "order_changed";
+export const OUTBOX_CHANNEL = "order_outbox";
+export const OUTBOX_LOCK_KEY = 0x5a6a_0001;

@@ -1,0 +1,142 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import {
+  DEAD_LETTER_TOPIC,
+  EventCodec,
+  type EventType,
+  type IntegrationEvent,
+  keyFor,
+  topicName,
+} from "@stocksaga/contracts";
+import { createKafka, createProducer, OutboxRelay, Subscription } from "@stocksaga/messaging";
+import type { Logger, Running } from "@stocksaga/platform";
+import { OrderApplication } from "./application/orders.js";
+import type { OrderConfig } from "./config.js";
+import { createOrderHttpApp } from "./http/app.js";
+import { orderReactions } from "./messaging/reactions.js";
+import { createDatabase, createPool, OUTBOX_CHANNEL, OUTBOX_LOCK_KEY } from "./persistence/database.js";
+import { OrderChangeFeed } from "./persistence/order-changes.js";
+
+/** What this service writes and reads; the codec refuses to start unless each schema is registered. */
+export const ORDER_SERVICE_EVENTS: readonly EventType[] = [
+  "OrderRequested",
+  "OrderConfirmed",
+  "OrderAdjusted",
+  "OrderRejected",
+  "OrderCancelled",
+  "StockReserved",
+  "StockRejected",
+  "StockCommitted",
+  "StockReleased",
+  "ReservationExpired",
+];
+
+export interface RunningOrderService extends Running {
+  port: number;
+}
+
+export async function startOrderService(
+  config: OrderConfig,
+  logger: Logger,
+  fatal: (error: unknown) => void,
+): Promise<RunningOrderService> {
+  const codec = await EventCodec.connect({
+    registryUrl: config.SCHEMA_REGISTRY_URL,
+    events: ORDER_SERVICE_EVENTS,
+  });
+  const db = createDatabase(config.ORDER_DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const pool = createPool(config.ORDER_DATABASE_URL, 3);
+  const kafka = createKafka({ clientId: "order-service", brokers: config.KAFKA_BROKERS, logger });
+  const producer = createProducer(kafka);
+  await producer.connect();
+
+  const orders = new OrderApplication({
+    db,
+    decisionTimeoutMs: config.ORDER_DECISION_TIMEOUT_MS,
+    route: (event: IntegrationEvent) => ({ topic: codec.topicFor(event.type), key: keyFor(event) }),
+  });
+
+  const relay = new OutboxRelay({
+    pool,
+    producer,
+    logger,
+    lockKey: OUTBOX_LOCK_KEY,
+    channel: OUTBOX_CHANNEL,
+    pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+    duplicateDeliveries: config.STOCKSAGA_FAULT_DUPLICATE_PUBLISH,
+    toMessage: (row) => ({
+      key: row.messageKey,
+      value: codec.encode(row.payload as IntegrationEvent),
+      headers: { ...(row.headers ?? {}), "event-type": row.eventType, "event-id": row.eventId },
+    }),
+  });
+  await relay.start();
+
+  const subscription = new Subscription<IntegrationEvent>({
+    kafka,
+    groupId: config.KAFKA_GROUP_ID,
+    topics: [topicName("reservation-events")],
+    decode: (topic, value) => codec.decode(topic, value),
+    handle: orderReactions(orders, config.KAFKA_GROUP_ID),
+    deadLetters: { producer, topic: topicName(DEAD_LETTER_TOPIC) },
+    logger,
+    onFatal: fatal,
+  });
+  await subscription.start();
+
+  const changes = new OrderChangeFeed(pool, logger);
+  await changes.start();
+
+  const sweeper = setInterval(() => {
+    orders.rejectOverdue(200).then(
+      (rejected) => {
+        if (rejected > 0) logger.info({ rejected }, "rejected orders past their decision deadline");
+      },
+      (error: unknown) => logger.warn({ err: error }, "timeout sweep failed; will retry"),
+    );
+  }, config.ORDER_SWEEP_INTERVAL_MS);
+
+  const app = createOrderHttpApp({
+    db,
+    orders,
+    changes,
+    jwtSecret: config.AUTH_JWT_SECRET,
+    logger,
+    readiness: [
+      { name: "database", check: async () => (await db.$queryRaw<unknown[]>`select 1`).length === 1 },
+      { name: "consumer", check: async () => subscription.joined },
+      {
+        name: "registry",
+        check: async () =>
+          (await fetch(`${config.SCHEMA_REGISTRY_URL}/subjects`, { signal: AbortSignal.timeout(2_000) })).ok,
+      },
+      { name: "changeFeed", check: async () => changes.listening },
+    ],
+  });
+  const server = serve({
+    fetch: app.fetch,
+    port: config.ORDER_SERVICE_PORT,
+    hostname: config.ORDER_SERVICE_HOST,
+  });
+  await new Promise<void>((resolve) => server.once("listening", resolve));
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, host: config.ORDER_SERVICE_HOST }, "order service listening");
+
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      // New requests are refused from here; in-flight ones finish before close resolves.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      clearInterval(sweeper);
+      await changes.stop();
+      await subscription.stop();
+      await closed;
+      await relay.stop();
+      await producer.disconnect();
+      await db.$disconnect();
+      await pool.end();
+    })();
+    return stopped;
+  };
+  return { port, stop };
+}
