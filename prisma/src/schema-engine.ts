@@ -97,6 +97,7 @@ class MigrationConnections implements SqlMigrationAwareDriverAdapterFactory {
   readonly provider = "postgres";
   readonly adapterName = "@prisma/adapter-pg";
   private readonly pools: pg.Pool[] = [];
+  private readonly connectionsClosed: Promise<void>[] = [];
   private readonly shadowDatabaseUrls: string[] = [];
 
   constructor(private readonly url: string) {}
@@ -112,9 +113,14 @@ class MigrationConnections implements SqlMigrationAwareDriverAdapterFactory {
     return this.adapterFor(shadowUrl);
   }
 
-  /** Ends every pool, then drops the shadow databases (which needs their connections gone). */
+  /**
+   * Ends every pool, then drops the shadow databases. `Pool.end()` resolves before its
+   * connections have closed, and dropping a database still connected to terminates them: their
+   * clients would then raise unhandled errors. So it waits for each connection's own end.
+   */
   async close(): Promise<void> {
     await Promise.all(this.pools.splice(0).map((pool) => pool.end()));
+    await Promise.all(this.connectionsClosed.splice(0));
     for (const shadowUrl of this.shadowDatabaseUrls.splice(0)) await dropDatabase(shadowUrl);
   }
 
@@ -122,6 +128,9 @@ class MigrationConnections implements SqlMigrationAwareDriverAdapterFactory {
     // One connection, as the native engine has: session state such as Prisma's advisory lock
     // stays on the session that took it.
     const pool = new pg.Pool({ connectionString: url, max: 1 });
+    pool.on("connect", (client) => {
+      this.connectionsClosed.push(new Promise((resolve) => client.once("end", () => resolve())));
+    });
     this.pools.push(pool);
     return connectMigrationAdapter(pool);
   }
