@@ -1,0 +1,98 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createWriteStream } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Settings } from "./settings.js";
+
+export type ServiceName = "order" | "inventory";
+
+export interface ServiceProcess {
+  name: ServiceName;
+  url: string;
+  pid: number;
+  /** SIGTERM and wait for a graceful exit; resolves to the exit code. */
+  stop: () => Promise<number | null>;
+  /** SIGKILL: a crash, for fault tests. */
+  kill: () => Promise<void>;
+  exited: Promise<number | null>;
+}
+
+const portVariable: Record<ServiceName, string> = {
+  order: "ORDER_SERVICE_PORT",
+  inventory: "INVENTORY_SERVICE_PORT",
+};
+
+/**
+ * Starts a service from its TypeScript sources as a child process, and resolves once
+ * `/health/ready` answers 200. Output goes to `output` (a log file path) or is inherited.
+ */
+export async function startService(
+  settings: Settings,
+  name: ServiceName,
+  options: { port: number; env?: Record<string, string>; logFile?: string; readyTimeoutMs?: number },
+): Promise<ServiceProcess> {
+  const serviceDir = join(settings.repoRoot, "services", name);
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--conditions=source", "--import", "tsx", "src/main.ts"],
+    {
+      cwd: serviceDir,
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: settings.kafka.brokers.join(","),
+        SCHEMA_REGISTRY_URL: settings.registry.url,
+        ORDER_DATABASE_URL: settings.postgres.orderUrl,
+        INVENTORY_DATABASE_URL: settings.postgres.inventoryUrl,
+        ...options.env,
+        [portVariable[name]]: String(options.port),
+      },
+      stdio: options.logFile ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
+    },
+  );
+  if (options.logFile) {
+    const out = createWriteStream(options.logFile, { flags: "a" });
+    child.stdout?.pipe(out);
+    child.stderr?.pipe(out);
+  }
+  if (child.pid === undefined) throw new Error(`${name}: could not start`);
+  const pid = child.pid;
+  const exited = once(child, "exit").then(([code]) => code as number | null);
+  const url = `http://127.0.0.1:${options.port}`;
+
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  let alive = true;
+  void exited.then(() => {
+    alive = false;
+  });
+  for (;;) {
+    if (!alive)
+      throw new Error(`${name}: exited during start-up${options.logFile ? ` (see ${options.logFile})` : ""}`);
+    try {
+      const response = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(1_000) });
+      if (response.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`${name}: not ready within ${options.readyTimeoutMs ?? 60_000} ms`);
+    }
+    await sleep(200);
+  }
+
+  return {
+    name,
+    url,
+    pid,
+    exited,
+    stop: async () => {
+      if (alive) child.kill("SIGTERM");
+      return exited;
+    },
+    kill: async () => {
+      if (alive) child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
