@@ -175,6 +175,15 @@ describe("EventCodec (against an in-process fake registry)", () => {
     );
   });
 
+  it("reports a registry gone while fetching a writer schema as retryable, not as a bad message", async () => {
+    const flaky = await new FakeRegistry().start();
+    flaky.register(subjectFor("OrderConfirmed"), EVENT_SCHEMAS.OrderConfirmed.schema);
+    const flakyCodec = await EventCodec.connect({ registryUrl: flaky.url, events: ["OrderConfirmed"] });
+    const message = flakyCodec.encode(SAMPLE_EVENTS.OrderConfirmed);
+    await flaky.stop();
+    await expect(flakyCodec.decode("order-events", message)).rejects.toBeInstanceOf(RegistryUnavailableError);
+  });
+
   describe("encode", () => {
     it("names every invalid field", () => {
       const invalid = {
