@@ -1,16 +1,21 @@
-import { down, settings, stackTopics, up } from "@stocksaga/deploy/stack";
+import { randomBytes } from "node:crypto";
+import { down, prepareSystem, settings } from "@stocksaga/deploy/stack";
 import type { TestProject } from "vitest/node";
 
 const log = (line: string) => console.log(`[stack] ${line}`);
 
 /**
  * Brings up whatever local infrastructure is not already answering (or uses what the
- * environment points at), and on teardown stops exactly what it started.
+ * environment points at), migrates and registers schemas; on teardown stops exactly what it
+ * started. Test files start the services themselves, with the settings they need.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const { started } = await up(settings, stackTopics, log);
+  const { started } = await prepareSystem(settings, log);
   project.provide("kafkaBrokers", settings.kafka.brokers.join(","));
   project.provide("schemaRegistryUrl", settings.registry.url);
+  project.provide("orderDatabaseUrl", settings.postgres.orderUrl);
+  project.provide("inventoryDatabaseUrl", settings.postgres.inventoryUrl);
+  project.provide("jwtSecret", randomBytes(32).toString("base64url"));
   return async () => {
     if (started.length > 0) await down(settings, log, started);
   };
@@ -20,5 +25,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     kafkaBrokers: string;
     schemaRegistryUrl: string;
+    orderDatabaseUrl: string;
+    inventoryDatabaseUrl: string;
+    jwtSecret: string;
   }
 }
