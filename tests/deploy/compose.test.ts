@@ -1,0 +1,159 @@
+import { spawnSync } from "node:child_process";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+/**
+ * deploy/compose.yaml, checked with Docker Compose itself. `docker compose config` only parses,
+ * validates and interpolates the file: it needs no Docker engine. It does need Compose v2, and
+ * when that is missing these tests fail (they are not skipped) and say so.
+ */
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const composeFile = "deploy/compose.yaml";
+const dummySecret = "test-only-secret-0123456789abcdefghijklmnop";
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Run {
+  const result = spawnSync(command, args, { cwd: repoRoot, env, encoding: "utf8", timeout: 60_000 });
+  if (result.error && (result.error as NodeJS.ErrnoException).code !== "ENOENT") throw result.error;
+  return {
+    status: result.error ? null : result.status,
+    stdout: result.stdout ?? "",
+    stderr: result.stderr ?? "",
+  };
+}
+
+const firstLine = (text: string): string => text.trim().split("\n")[0] ?? "";
+
+let composeCommand: readonly string[] | undefined;
+
+/** `docker compose`, or a standalone Compose v2 `docker-compose`; throws when there is neither. */
+function compose(): readonly string[] {
+  if (composeCommand) return composeCommand;
+  const plugin = run("docker", ["compose", "version"]);
+  if (plugin.status === 0) {
+    composeCommand = ["docker", "compose"];
+    return composeCommand;
+  }
+  const standalone = run("docker-compose", ["version", "--short"]);
+  const major = Number(/^v?(\d+)\./.exec(standalone.stdout.trim())?.[1] ?? 0);
+  if (standalone.status === 0 && major >= 2) {
+    composeCommand = ["docker-compose"];
+    return composeCommand;
+  }
+  const pluginSaid =
+    plugin.status === null ? "docker not found" : firstLine(plugin.stderr) || `exit ${plugin.status}`;
+  const standaloneSaid =
+    standalone.status === null
+      ? "not found"
+      : `${firstLine(standalone.stdout) || `exit ${standalone.status}`}${major > 0 && major < 2 ? " (Compose v1 cannot read this file)" : ""}`;
+  throw new Error(
+    [
+      "Docker Compose v2 is required to check deploy/compose.yaml, and none was found:",
+      `  \`docker compose version\`: ${pluginSaid}`,
+      `  \`docker-compose version --short\`: ${standaloneSaid}`,
+      "Install the Compose v2 CLI plugin (no Docker engine is needed: these tests only run `docker compose config`).",
+    ].join("\n"),
+  );
+}
+
+/** Runs `docker compose -f deploy/compose.yaml <args>` with a controlled environment. */
+function composeConfig(args: readonly string[], secret: string | undefined): Run {
+  const [command, ...prefix] = compose();
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.AUTH_JWT_SECRET;
+  delete env.COMPOSE_FILE;
+  delete env.COMPOSE_PROFILES;
+  if (secret !== undefined) env.AUTH_JWT_SECRET = secret;
+  // --env-file /dev/null: a developer's deploy/.env must not change what is tested.
+  return run(
+    command as string,
+    [...prefix, "--env-file", "/dev/null", "-f", composeFile, "config", ...args],
+    env,
+  );
+}
+
+interface ComposeService {
+  image?: string;
+  build?: { target?: string };
+  healthcheck?: { test?: string[]; disable?: boolean };
+  depends_on?: Record<string, { condition: string }>;
+  environment?: Record<string, string | null>;
+  command?: string[] | string;
+}
+
+function parsedConfig(): { services: Record<string, ComposeService> } {
+  const result = composeConfig(["--format", "json"], dummySecret);
+  expect(result.status, result.stderr).toBe(0);
+  return JSON.parse(result.stdout);
+}
+
+describe("deploy/compose.yaml", () => {
+  it("is valid for `docker compose config --quiet` when AUTH_JWT_SECRET is set", () => {
+    const result = composeConfig(["--quiet"], dummySecret);
+    expect(result.status, result.stderr).toBe(0);
+  });
+
+  it("requires AUTH_JWT_SECRET from the environment: no secret is committed", () => {
+    const result = composeConfig(["--quiet"], undefined);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain("AUTH_JWT_SECRET");
+    const { services } = parsedConfig();
+    expect(services.order?.environment?.AUTH_JWT_SECRET).toBe(dummySecret);
+    expect(services.inventory?.environment?.AUTH_JWT_SECRET).toBe(dummySecret);
+  });
+
+  it("gives Kafka, the registry, PostgreSQL and both services a healthcheck", () => {
+    const { services } = parsedConfig();
+    for (const name of ["kafka", "registry", "postgres", "order", "inventory"]) {
+      const healthcheck = services[name]?.healthcheck;
+      expect(healthcheck, `${name} has no healthcheck`).toBeDefined();
+      expect(healthcheck?.disable ?? false, `${name}: healthcheck disabled`).toBe(false);
+      expect(healthcheck?.test?.[0], `${name}: healthcheck test`).toMatch(/^CMD(-SHELL)?$/);
+    }
+    for (const name of ["order", "inventory"]) {
+      expect(services[name]?.healthcheck?.test, `${name} probes readiness`).toContain("ready");
+    }
+  });
+
+  it("starts the services only after healthy infrastructure, created topics and a finished migrate", () => {
+    const { services } = parsedConfig();
+    for (const name of ["order", "inventory"]) {
+      const dependsOn = services[name]?.depends_on ?? {};
+      for (const infrastructure of ["kafka", "registry", "postgres"]) {
+        expect(dependsOn[infrastructure]?.condition, `${name} → ${infrastructure}`).toBe("service_healthy");
+      }
+      for (const oneShot of ["kafka-init", "migrate"]) {
+        expect(dependsOn[oneShot]?.condition, `${name} → ${oneShot}`).toBe("service_completed_successfully");
+      }
+    }
+    expect(services.migrate?.build?.target).toBe("migrate");
+    expect(services.migrate?.depends_on?.registry?.condition).toBe("service_healthy");
+    expect(services.migrate?.depends_on?.postgres?.condition).toBe("service_healthy");
+    expect(services.registry?.depends_on?.postgres?.condition).toBe("service_healthy");
+  });
+
+  it("runs Kafka as one KRaft node without auto-created topics, and creates the saga's topics", () => {
+    const { services } = parsedConfig();
+    const kafka = services.kafka?.environment ?? {};
+    expect(services.kafka?.image).toBe("apache/kafka:4.1.1");
+    expect(kafka.KAFKA_PROCESS_ROLES).toBe("broker,controller");
+    expect(kafka.KAFKA_AUTO_CREATE_TOPICS_ENABLE).toBe("false");
+    expect(kafka.KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS).toBe("0");
+    expect(kafka.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR).toBe("1");
+    const script = [services["kafka-init"]?.command ?? []].flat().join("\n");
+    for (const topic of ["order-events:6", "reservation-events:6", "stock-events:3", "dead-letters:3"]) {
+      expect(script, topic).toContain(topic);
+    }
+    const registry = services.registry?.environment ?? {};
+    expect(services.registry?.image).toBe("apicurio/apicurio-registry:3.3.3");
+    expect(registry.APICURIO_STORAGE_KIND).toBe("sql");
+    expect(registry.APICURIO_STORAGE_SQL_KIND).toBe("postgresql");
+  });
+});
