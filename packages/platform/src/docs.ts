@@ -34,7 +34,9 @@ export function apiReferencePage(doc: OpenApiDocument): string {
         .join("");
       const example = Object.values(op.requestBody?.content ?? {})[0]?.example;
       const responses = Object.entries(op.responses ?? {})
-        .map(([status, r]) => `<li><code>${escapeHtml(status)}</code> ${escapeHtml(r.description ?? "")}</li>`)
+        .map(
+          ([status, r]) => `<li><code>${escapeHtml(status)}</code> ${escapeHtml(r.description ?? "")}</li>`,
+        )
         .join("");
       return `<section>
   <h2><span class="method">${escapeHtml(method.toUpperCase())}</span> <code>${escapeHtml(path)}</code></h2>
