@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
+import { RegistryClient } from "@stocksaga/contracts";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
@@ -10,6 +11,7 @@ describe("the local stack, end to end", () => {
   const kafka = new Kafka({ clientId: "smoke-test", brokers, logLevel: logLevel.WARN });
   const admin = kafka.admin();
   const topic = `smoke-${randomUUID()}`;
+  const subject = `${topic}-stocksaga.smoke.Ping`;
 
   beforeAll(async () => {
     await admin.connect();
@@ -21,6 +23,7 @@ describe("the local stack, end to end", () => {
 
   afterAll(async () => {
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await new RegistryClient(registryUrl).deleteSubject(subject, { permanent: true }).catch(() => undefined);
     await admin.disconnect();
   });
 
@@ -37,7 +40,7 @@ describe("the local stack, end to end", () => {
     };
     const { id: schemaId } = await registry.register(
       { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
-      { subject: `${topic}-stocksaga.smoke.Ping` },
+      { subject },
     );
     console.log(`[smoke] registry ${registryUrl} returned schema id ${schemaId}`);
 
