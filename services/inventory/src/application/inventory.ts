@@ -1,0 +1,198 @@
+import type { IntegrationEvent } from "@stocksaga/contracts";
+import {
+  type CommitReservations,
+  decide,
+  evolve,
+  InvalidStockAdjustment,
+  type InventoryCommand,
+  type InventoryState,
+  inventoryState,
+  ProductNotFound,
+  type ReleaseReservations,
+  type ReserveStock,
+} from "../domain/index.js";
+import type { Database, Tx } from "../persistence/database.js";
+import {
+  alreadyProcessed,
+  type LockedProduct,
+  lockOrderRequest,
+  lockProducts,
+  recordEvents,
+  saveChanges,
+} from "../persistence/inventory-store.js";
+import { type Causation, toIntegrationEvents } from "./integration.js";
+
+/** What an order event asks of the inventory. */
+export type OrderReaction = ReserveStock | CommitReservations | ReleaseReservations;
+
+export interface Received {
+  event: IntegrationEvent;
+  consumer: string;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface InventoryApplicationOptions {
+  db: Database;
+  /** Topic and key of an outgoing event: the topic map of @stocksaga/contracts. */
+  route: (event: IntegrationEvent) => { topic: string; key: string };
+  clock?: () => Date;
+}
+
+export interface CreateProductRequest {
+  sku: string;
+  name: string;
+  onHand: number;
+  traceparent: string | null;
+}
+
+export interface AdjustStockRequest {
+  sku: string;
+  delta: number;
+  reason: string;
+  actor: string;
+  traceparent: string | null;
+}
+
+export interface ExpirySweep {
+  expired: number;
+  failures: { reservationId: string; error: unknown }[];
+}
+
+/** `on_hand` is a PostgreSQL integer: an adjustment beyond it is refused before it reaches the database. */
+const MAX_ON_HAND = 2_147_483_647;
+
+/**
+ * Use cases of the inventory service: lock the order request (when there is one), then the
+ * products in SKU order, let the domain decide, then save state, outgoing events and the inbox
+ * mark in one transaction.
+ */
+export class InventoryApplication {
+  private readonly clock: () => Date;
+
+  constructor(private readonly options: InventoryApplicationOptions) {
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  async createProduct(request: CreateProductRequest): Promise<LockedProduct> {
+    return this.options.db.$transaction(async (tx) => {
+      const now = this.clock();
+      const state = inventoryState({ products: await lockProducts(tx, [request.sku]) });
+      await this.apply(
+        tx,
+        { type: "CreateProduct", sku: request.sku, name: request.name, onHand: request.onHand, now },
+        state,
+        { causationId: null, traceparent: request.traceparent },
+      );
+      return { sku: request.sku, name: request.name, onHand: request.onHand, reserved: 0, updatedAt: now };
+    });
+  }
+
+  async adjustStock(request: AdjustStockRequest): Promise<LockedProduct> {
+    return this.options.db.$transaction(async (tx) => {
+      const now = this.clock();
+      const [product] = await lockProducts(tx, [request.sku]);
+      if (product === undefined) throw new ProductNotFound(request.sku);
+      if (product.onHand + request.delta > MAX_ON_HAND) {
+        throw new InvalidStockAdjustment([
+          { field: "delta", message: `would take onHand above ${MAX_ON_HAND}` },
+        ]);
+      }
+      const after = await this.apply(
+        tx,
+        {
+          type: "AdjustStock",
+          sku: request.sku,
+          delta: request.delta,
+          reason: request.reason,
+          actor: request.actor,
+          now,
+        },
+        inventoryState({ products: [product] }),
+        { causationId: null, traceparent: request.traceparent },
+      );
+      const stock = after.products.get(request.sku) ?? product;
+      return { ...product, onHand: stock.onHand, reserved: stock.reserved, updatedAt: now };
+    });
+  }
+
+  /** Applies the command an order event asks for, exactly once per event id. */
+  async react(orderId: string, command: OrderReaction, received: Received): Promise<void> {
+    await this.options.db.$transaction(async (tx) => {
+      if (
+        await alreadyProcessed(tx, received.consumer, {
+          eventId: received.event.metadata.eventId,
+          ...received,
+        })
+      ) {
+        return;
+      }
+      const order = await lockOrderRequest(tx, orderId);
+      const skus =
+        command.type === "ReserveStock"
+          ? command.lines.map((line) => line.sku)
+          : (order?.reservations.map((reservation) => reservation.sku) ?? []);
+      const state = inventoryState({ products: await lockProducts(tx, skus), orders: order ? [order] : [] });
+      await this.apply(tx, command, state, {
+        causationId: received.event.metadata.eventId,
+        traceparent: received.event.metadata.traceparent,
+      });
+    });
+  }
+
+  /**
+   * Expires ACTIVE reservations past their expiry, each in its own transaction. Several instances
+   * may sweep at once: the order lock serialises them and the domain ignores a settled reservation.
+   * One reservation failing does not hold up the others.
+   */
+  async expireOverdue(limit: number): Promise<ExpirySweep> {
+    const due = await this.options.db.reservation.findMany({
+      where: { status: "ACTIVE", expiresAt: { lt: this.clock() } },
+      select: { id: true, orderId: true },
+      orderBy: { expiresAt: "asc" },
+      take: limit,
+    });
+    const sweep: ExpirySweep = { expired: 0, failures: [] };
+    for (const { id, orderId } of due) {
+      try {
+        sweep.expired += await this.options.db.$transaction(async (tx) => {
+          const order = await lockOrderRequest(tx, orderId);
+          if (!order) return 0;
+          const state = inventoryState({
+            products: await lockProducts(
+              tx,
+              order.reservations.map((reservation) => reservation.sku),
+            ),
+            orders: [order],
+          });
+          const after = await this.apply(
+            tx,
+            { type: "ExpireReservation", orderId, reservationId: id, now: this.clock() },
+            state,
+            { causationId: null, traceparent: null },
+          );
+          return after === state ? 0 : 1;
+        });
+      } catch (error) {
+        sweep.failures.push({ reservationId: id, error });
+      }
+    }
+    return sweep;
+  }
+
+  /** decide → evolve → save: returns the state after the command (the same object when nothing changed). */
+  private async apply(
+    tx: Tx,
+    command: InventoryCommand,
+    state: InventoryState,
+    cause: Causation,
+  ): Promise<InventoryState> {
+    const events = decide(command, state);
+    if (events.length === 0) return state;
+    const after = events.reduce(evolve, state);
+    await saveChanges(tx, state, after, events, this.clock());
+    await recordEvents(tx, toIntegrationEvents(events, cause), this.options.route);
+    return after;
+  }
+}

@@ -1,0 +1,144 @@
+import type {
+  IntegrationEvent,
+  OrderAdjusted,
+  OrderCancelled,
+  OrderConfirmed,
+  OrderRejected,
+  OrderRequested,
+} from "@stocksaga/contracts";
+import { type ConsumedMessage, InvalidEventError } from "@stocksaga/messaging";
+import type { InventoryApplication, OrderReaction } from "../application/inventory.js";
+import {
+  type CommitReservations,
+  InconsistentOrderMessage,
+  type ReleaseReservations,
+  type ReserveStock,
+  UnknownOrderRequest,
+} from "../domain/index.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface ReactionContext {
+  reservationTtlMs: number;
+  /** A fresh id for each line that may get a reservation. */
+  newReservationId: () => string;
+}
+
+/** Order ids are UUIDs in canonical lower case: the form the inventory stores and compares. */
+function orderIdOf(event: { orderId: string }): string {
+  if (!UUID.test(event.orderId)) {
+    throw new InvalidEventError("INVALID_ORDER_ID", `order id ${event.orderId.slice(0, 64)} is not a UUID`);
+  }
+  return event.orderId.toLowerCase();
+}
+
+function timeOf(event: IntegrationEvent): Date {
+  return new Date(event.metadata.occurredAt);
+}
+
+export function onOrderRequested(event: OrderRequested, context: ReactionContext): ReserveStock {
+  if (event.fulfilment === "UNSPECIFIED") {
+    throw new InvalidEventError(
+      "UNKNOWN_FULFILMENT",
+      `OrderRequested ${event.orderId.slice(0, 64)} has a fulfilment policy this build does not know`,
+    );
+  }
+  return {
+    type: "ReserveStock",
+    orderId: orderIdOf(event),
+    customerId: event.customerId,
+    fulfilment: event.fulfilment,
+    lines: event.lines.map((line) => ({
+      sku: line.sku,
+      quantity: line.quantity,
+      reservationId: context.newReservationId(),
+    })),
+    now: timeOf(event),
+    reservationTtlMs: context.reservationTtlMs,
+  };
+}
+
+export function onOrderConfirmed(event: OrderConfirmed): CommitReservations {
+  return {
+    type: "CommitReservations",
+    orderId: orderIdOf(event),
+    lines: event.lines.map(({ sku, quantity }) => ({ sku, quantity })),
+    now: timeOf(event),
+  };
+}
+
+export function onOrderAdjusted(event: OrderAdjusted): CommitReservations {
+  return {
+    type: "CommitReservations",
+    orderId: orderIdOf(event),
+    lines: event.lines.map(({ sku, confirmedQuantity }) => ({ sku, quantity: confirmedQuantity })),
+    now: timeOf(event),
+  };
+}
+
+export function onOrderRejected(event: OrderRejected): ReleaseReservations {
+  return {
+    type: "ReleaseReservations",
+    orderId: orderIdOf(event),
+    reason: "ORDER_REJECTED",
+    now: timeOf(event),
+  };
+}
+
+export function onOrderCancelled(event: OrderCancelled): ReleaseReservations {
+  return {
+    type: "ReleaseReservations",
+    orderId: orderIdOf(event),
+    reason: "ORDER_CANCELLED",
+    now: timeOf(event),
+  };
+}
+
+/** Each order event becomes one local command, nothing more; time comes in on the event. */
+export function commandFor(event: IntegrationEvent, context: ReactionContext): OrderReaction {
+  switch (event.type) {
+    case "OrderRequested":
+      return onOrderRequested(event, context);
+    case "OrderConfirmed":
+      return onOrderConfirmed(event);
+    case "OrderAdjusted":
+      return onOrderAdjusted(event);
+    case "OrderRejected":
+      return onOrderRejected(event);
+    case "OrderCancelled":
+      return onOrderCancelled(event);
+    default:
+      throw new InvalidEventError("UNEXPECTED_EVENT", `the inventory service does not consume ${event.type}`);
+  }
+}
+
+export function inventoryReactions(
+  inventory: Pick<InventoryApplication, "react">,
+  consumer: string,
+  context: ReactionContext,
+) {
+  return async (message: ConsumedMessage<IntegrationEvent>): Promise<void> => {
+    const { eventId } = message.event.metadata;
+    if (!UUID.test(eventId)) {
+      throw new InvalidEventError("INVALID_EVENT_ID", `event id ${eventId.slice(0, 64)} is not a UUID`);
+    }
+    const command = commandFor(message.event, context);
+    try {
+      await inventory.react(command.orderId, command, {
+        event: message.event,
+        consumer,
+        topic: message.topic,
+        partition: message.partition,
+        offset: message.offset,
+      });
+    } catch (error) {
+      if (error instanceof UnknownOrderRequest) {
+        throw new InvalidEventError("UNKNOWN_ORDER_REQUEST", `no order request ${command.orderId} exists`);
+      }
+      if (error instanceof InconsistentOrderMessage) {
+        throw new InvalidEventError("INCONSISTENT_CONTENT", error.message);
+      }
+      throw error;
+    }
+  };
+}

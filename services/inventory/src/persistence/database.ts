@@ -1,0 +1,25 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { type Prisma, PrismaClient } from "../generated/prisma/client.js";
+
+export type Tx = Prisma.TransactionClient;
+export type Database = PrismaClient;
+
+export function createDatabase(url: string, poolSize: number): Database {
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) });
+}
+
+/** A plain pg pool for what Prisma has no API for: the outbox relay's advisory lock and LISTEN. */
+export function createPool(url: string, size: number): pg.Pool {
+  return new pg.Pool({ connectionString: url, max: size });
+}
+
+export const OUTBOX_CHANNEL = "inventory_outbox";
+/** Elects the one relay of this database; distinct from the order service's key. */
+export const OUTBOX_LOCK_KEY = 0x5a6a_0002;
+/**
+ * First key of the two-key advisory lock that serialises the changes of one order (the second is
+ * the hash of its id). It covers an order whose `order_requests` row does not exist yet; the
+ * two-key space never collides with the one-key relay lock.
+ */
+export const ORDER_REQUEST_LOCK_CLASS = 0x5a6b;
