@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { type ComposeCommand, composeV2, settings } from "@stocksaga/deploy/stack";
+import { beforeAll, describe, expect, it } from "vitest";
 
 /**
  * deploy/compose.yaml, checked with Docker Compose itself. `docker compose config` only parses,
@@ -29,44 +30,26 @@ function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = 
   };
 }
 
-const firstLine = (text: string): string => text.trim().split("\n")[0] ?? "";
+let composeCommand: ComposeCommand | undefined;
 
-let composeCommand: readonly string[] | undefined;
+/** `docker compose`: the machine's plugin, or Compose v2 fetched once into the stack's cache. */
+beforeAll(async () => {
+  composeCommand = await composeV2(settings, (line) => console.log(`[compose] ${line}`));
+}, 600_000);
 
-/** `docker compose`, or a standalone Compose v2 `docker-compose`; throws when there is neither. */
-function compose(): readonly string[] {
-  if (composeCommand) return composeCommand;
-  const plugin = run("docker", ["compose", "version"]);
-  if (plugin.status === 0) {
-    composeCommand = ["docker", "compose"];
-    return composeCommand;
-  }
-  const standalone = run("docker-compose", ["version", "--short"]);
-  const major = Number(/^v?(\d+)\./.exec(standalone.stdout.trim())?.[1] ?? 0);
-  if (standalone.status === 0 && major >= 2) {
-    composeCommand = ["docker-compose"];
-    return composeCommand;
-  }
-  const pluginSaid =
-    plugin.status === null ? "docker not found" : firstLine(plugin.stderr) || `exit ${plugin.status}`;
-  const standaloneSaid =
-    standalone.status === null
-      ? "not found"
-      : `${firstLine(standalone.stdout) || `exit ${standalone.status}`}${major > 0 && major < 2 ? " (Compose v1 cannot read this file)" : ""}`;
-  throw new Error(
-    [
-      "Docker Compose v2 is required to check deploy/compose.yaml, and none was found:",
-      `  \`docker compose version\`: ${pluginSaid}`,
-      `  \`docker-compose version --short\`: ${standaloneSaid}`,
-      "Install the Compose v2 CLI plugin (no Docker engine is needed: these tests only run `docker compose config`).",
-    ].join("\n"),
-  );
+function compose(): ComposeCommand {
+  if (!composeCommand)
+    throw new Error("Docker Compose v2 could not be found or fetched (see the error above)");
+  return composeCommand;
 }
 
 /** Runs `docker compose -f deploy/compose.yaml <args>` with a controlled environment. */
 function composeConfig(args: readonly string[], secret: string | undefined): Run {
-  const [command, ...prefix] = compose();
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  const {
+    command: [command, ...prefix],
+    env: composeEnv,
+  } = compose();
+  const env: NodeJS.ProcessEnv = { ...process.env, ...composeEnv };
   delete env.AUTH_JWT_SECRET;
   delete env.COMPOSE_FILE;
   delete env.COMPOSE_PROFILES;

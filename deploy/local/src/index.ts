@@ -4,3 +4,4 @@ export { type Settings, settings } from "./settings.js";
 export { down, reset, StackError, status, type UpResult, up } from "./stack.js";
 export { prepareSystem } from "./system.js";
 export { stackTopics } from "./topics.js";
+export { type ComposeCommand, composeV2 } from "./compose-plugin.js";

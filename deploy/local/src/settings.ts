@@ -23,6 +23,7 @@ export const REGISTRY_VERSION = "3.3.3";
 export const settings = {
   repoRoot,
   stackDir,
+  cacheDir: cacheRoot,
   pomFile: join(repoRoot, "deploy/local/pom.xml"),
   lockDir: join(stackDir, "lock"),
   kafka: {
