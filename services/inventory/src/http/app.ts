@@ -1,15 +1,14 @@
 import { apiReferencePage, createHttpApp, type Logger, type ReadinessCheck } from "@stocksaga/platform";
 import type { Hono } from "hono";
-import type { InventoryApplication } from "../application/inventory.js";
 import type { Database } from "../persistence/database.js";
 import { mapInventoryError } from "./errors.js";
 import { inventoryOpenApi } from "./openapi.js";
-import { type InventoryEnv, productRoutes } from "./products.js";
+import { type InventoryEnv, type ProductCommands, productRoutes } from "./products.js";
 import { reservationRoutes } from "./reservations.js";
 
 export function createInventoryHttpApp(deps: {
   db: Database;
-  inventory: InventoryApplication;
+  inventory: ProductCommands;
   jwtSecret: string;
   logger: Logger;
   readiness: readonly ReadinessCheck[];

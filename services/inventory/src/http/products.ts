@@ -18,6 +18,9 @@ import { decodeCursor, findProduct, listProducts, viewOfProduct } from "../persi
 
 export type InventoryEnv = { Variables: RequestVariables & AuthVariables };
 
+/** The use cases behind the product routes. */
+export type ProductCommands = Pick<InventoryApplication, "createProduct" | "adjustStock">;
+
 /** The same SKU rule as the order service, so every SKU an order can name can exist here. */
 export const SKU = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const PRODUCT_LIMITS = { maxOnHand: 1_000_000, maxDelta: 1_000_000, maxText: 200 } as const;
@@ -73,7 +76,7 @@ function notFound(skuText: string): ProblemError {
 /** Reading stock needs no token; creating products and adjusting stock needs the admin role. */
 export function productRoutes(deps: {
   db: Database;
-  inventory: InventoryApplication;
+  inventory: ProductCommands;
   jwtSecret: string;
 }): Hono<InventoryEnv> {
   const app = new Hono<InventoryEnv>();

@@ -1,0 +1,166 @@
+import { describe, expect, it } from "vitest";
+import { decide, type InventoryEvent, inventoryState } from "../domain/index.js";
+import {
+  at,
+  NOW,
+  ORDER_ID,
+  orderRequestRecorded,
+  outOfStock,
+  productCreated,
+  reservationExpired,
+  reserveStock,
+  stockCommitted,
+  stockRejected,
+  stockReleased,
+  stockReserved,
+} from "../domain/testing.js";
+import { type Causation, toIntegrationEvents } from "./integration.js";
+
+const CAUSE: Causation = {
+  causationId: "3e9a1f64-2c7b-4d85-b0e6-5a4c3d2e1f00",
+  traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+};
+
+function metadata(correlationId: string, when: Date, cause: Causation = CAUSE) {
+  return {
+    eventId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    occurredAt: when.getTime(),
+    correlationId,
+    causationId: cause.causationId,
+    producer: "inventory-service",
+    traceparent: cause.traceparent,
+  };
+}
+
+function only(event: InventoryEvent, cause: Causation = CAUSE) {
+  const emitted = toIntegrationEvents([event], cause);
+  expect(emitted).toHaveLength(1);
+  return emitted[0];
+}
+
+describe("domain events → integration events", () => {
+  it("StockReserved: keyed by the order, expiry in epoch milliseconds", () => {
+    const event = stockReserved("SKU-A", 3, 2);
+    expect(only(event)).toEqual({
+      type: "StockReserved",
+      metadata: metadata(ORDER_ID, NOW),
+      orderId: ORDER_ID,
+      lineCount: 2,
+      sku: "SKU-A",
+      requestedQuantity: 3,
+      reservedQuantity: 2,
+      reservationId: event.reservationId,
+      expiresAt: event.expiresAt.getTime(),
+    });
+  });
+
+  it("StockRejected", () => {
+    expect(only(stockRejected("SKU-B", 4, "INSUFFICIENT_STOCK", 1))).toEqual({
+      type: "StockRejected",
+      metadata: metadata(ORDER_ID, NOW),
+      orderId: ORDER_ID,
+      lineCount: 2,
+      sku: "SKU-B",
+      requestedQuantity: 4,
+      reason: "INSUFFICIENT_STOCK",
+      availableQuantity: 1,
+    });
+  });
+
+  it("StockCommitted: one line per reservation, with what was really committed", () => {
+    const event = stockCommitted([
+      ["SKU-A", 2],
+      ["SKU-B", 0],
+    ]);
+    expect(only(event)).toEqual({
+      type: "StockCommitted",
+      metadata: metadata(ORDER_ID, at(5)),
+      orderId: ORDER_ID,
+      lines: event.lines.map((line) => ({ ...line })),
+    });
+  });
+
+  it("StockReleased, with an empty line list when the order held nothing", () => {
+    const event = stockReleased("ORDER_CANCELLED", [["SKU-A", 2, true]]);
+    expect(only(event)).toEqual({
+      type: "StockReleased",
+      metadata: metadata(ORDER_ID, at(9)),
+      orderId: ORDER_ID,
+      reason: "ORDER_CANCELLED",
+      lines: event.lines.map((line) => ({ ...line })),
+    });
+    expect(only(stockReleased("ORDER_REJECTED", []))).toMatchObject({ lines: [] });
+  });
+
+  it("ReservationExpired: started by the clock, so no cause and no trace", () => {
+    const event = reservationExpired("SKU-A", 2);
+    const byTheClock = { causationId: null, traceparent: null };
+    expect(only(event, byTheClock)).toEqual({
+      type: "ReservationExpired",
+      metadata: metadata(ORDER_ID, event.at, byTheClock),
+      orderId: ORDER_ID,
+      reservationId: event.reservationId,
+      sku: "SKU-A",
+      quantity: 2,
+    });
+  });
+
+  it("StockAdjusted: keyed and correlated by SKU; the actor stays in the audit row", () => {
+    expect(
+      only({
+        type: "StockAdjusted",
+        sku: "SKU-A",
+        delta: -3,
+        reason: "damaged",
+        actor: "admin-1",
+        onHand: 7,
+        reserved: 2,
+        available: 5,
+        at: at(1),
+      }),
+    ).toEqual({
+      type: "StockAdjusted",
+      metadata: metadata("SKU-A", at(1)),
+      sku: "SKU-A",
+      delta: -3,
+      reason: "damaged",
+      onHand: 7,
+      reserved: 2,
+      available: 5,
+    });
+  });
+
+  it("ProductOutOfStock: correlated by SKU", () => {
+    expect(only(outOfStock("SKU-B", 5, 5))).toEqual({
+      type: "ProductOutOfStock",
+      metadata: metadata("SKU-B", NOW),
+      sku: "SKU-B",
+      onHand: 5,
+      reserved: 5,
+    });
+  });
+
+  it("publishes nothing for the inventory's own records", () => {
+    expect(toIntegrationEvents([orderRequestRecorded(2), productCreated("SKU-A", 10)], CAUSE)).toEqual([]);
+  });
+
+  it("keeps the decision's order and gives every event its own id", () => {
+    const state = inventoryState({ products: [{ sku: "SKU-A", onHand: 2, reserved: 0 }] });
+    const emitted = toIntegrationEvents(
+      decide(
+        reserveStock([
+          ["SKU-A", 2],
+          ["SKU-Z", 1],
+        ]),
+        state,
+      ),
+      CAUSE,
+    );
+    expect(emitted.map((event) => event.type)).toEqual([
+      "StockReserved",
+      "ProductOutOfStock",
+      "StockRejected",
+    ]);
+    expect(new Set(emitted.map((event) => event.metadata.eventId)).size).toBe(3);
+  });
+});
