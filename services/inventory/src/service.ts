@@ -84,6 +84,7 @@ export async function startInventoryService(
     handle: inventoryReactions(inventory, config.KAFKA_GROUP_ID, {
       reservationTtlMs: config.RESERVATION_TTL_MS,
       newReservationId: randomUUID,
+      now: () => new Date(),
     }),
     deadLetters: { producer, topic: topicName(DEAD_LETTER_TOPIC) },
     logger,

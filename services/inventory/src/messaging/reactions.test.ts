@@ -16,11 +16,16 @@ import {
 } from "./reactions.js";
 
 const ORDER_ID = SAMPLE_EVENTS.OrderRequested.orderId;
-const OCCURRED_AT = new Date(SAMPLE_EVENTS.OrderRequested.metadata.occurredAt);
+/** Processing happens after the event was written: commands carry the processing time. */
+const PROCESSED_AT = new Date(SAMPLE_EVENTS.OrderRequested.metadata.occurredAt + 90_000);
 
 function context(): ReactionContext {
   let next = 0;
-  return { reservationTtlMs: 60_000, newReservationId: () => `reservation-${++next}` };
+  return {
+    reservationTtlMs: 60_000,
+    newReservationId: () => `reservation-${++next}`,
+    now: () => PROCESSED_AT,
+  };
 }
 
 function thrown(action: () => unknown): unknown {
@@ -43,47 +48,47 @@ describe("each order event becomes one inventory command; time comes in on the e
         { sku: "SKU-RED-MUG", quantity: 3, reservationId: "reservation-1" },
         { sku: "SKU-BLUE-CUP", quantity: 1, reservationId: "reservation-2" },
       ],
-      now: OCCURRED_AT,
+      now: PROCESSED_AT,
       reservationTtlMs: 60_000,
     });
   });
 
   it("onOrderConfirmed → CommitReservations with every line as requested", () => {
-    expect(onOrderConfirmed(SAMPLE_EVENTS.OrderConfirmed)).toEqual({
+    expect(onOrderConfirmed(SAMPLE_EVENTS.OrderConfirmed, context())).toEqual({
       type: "CommitReservations",
       orderId: ORDER_ID,
       lines: [{ sku: "SKU-RED-MUG", quantity: 3 }],
-      now: OCCURRED_AT,
+      now: PROCESSED_AT,
     });
   });
 
   it("onOrderAdjusted → CommitReservations with each line's confirmed quantity", () => {
-    expect(onOrderAdjusted(SAMPLE_EVENTS.OrderAdjusted)).toEqual({
+    expect(onOrderAdjusted(SAMPLE_EVENTS.OrderAdjusted, context())).toEqual({
       type: "CommitReservations",
       orderId: ORDER_ID,
       lines: [{ sku: "SKU-RED-MUG", quantity: 2 }],
-      now: OCCURRED_AT,
+      now: PROCESSED_AT,
     });
   });
 
   it("onOrderRejected → ReleaseReservations ORDER_REJECTED, whatever the order's reason", () => {
-    expect(onOrderRejected(SAMPLE_EVENTS.OrderRejected)).toEqual({
+    expect(onOrderRejected(SAMPLE_EVENTS.OrderRejected, context())).toEqual({
       type: "ReleaseReservations",
       orderId: ORDER_ID,
       reason: "ORDER_REJECTED",
-      now: OCCURRED_AT,
+      now: PROCESSED_AT,
     });
-    expect(onOrderRejected({ ...SAMPLE_EVENTS.OrderRejected, reason: "UNSPECIFIED" }).reason).toBe(
+    expect(onOrderRejected({ ...SAMPLE_EVENTS.OrderRejected, reason: "UNSPECIFIED" }, context()).reason).toBe(
       "ORDER_REJECTED",
     );
   });
 
   it("onOrderCancelled → ReleaseReservations ORDER_CANCELLED", () => {
-    expect(onOrderCancelled(SAMPLE_EVENTS.OrderCancelled)).toEqual({
+    expect(onOrderCancelled(SAMPLE_EVENTS.OrderCancelled, context())).toEqual({
       type: "ReleaseReservations",
       orderId: ORDER_ID,
       reason: "ORDER_CANCELLED",
-      now: OCCURRED_AT,
+      now: PROCESSED_AT,
     });
   });
 
@@ -97,7 +102,7 @@ describe("each order event becomes one inventory command; time comes in on the e
 
   it("stores order ids in canonical lower case, so a repeat in upper case finds the same request", () => {
     const upper = { ...SAMPLE_EVENTS.OrderConfirmed, orderId: ORDER_ID.toUpperCase() };
-    expect(onOrderConfirmed(upper).orderId).toBe(ORDER_ID);
+    expect(onOrderConfirmed(upper, context()).orderId).toBe(ORDER_ID);
   });
 
   it.each([
@@ -137,7 +142,7 @@ describe("inventoryReactions", () => {
       "inventory-service",
       context(),
     )(message(SAMPLE_EVENTS.OrderConfirmed));
-    expect(react).toHaveBeenCalledWith(ORDER_ID, onOrderConfirmed(SAMPLE_EVENTS.OrderConfirmed), {
+    expect(react).toHaveBeenCalledWith(ORDER_ID, onOrderConfirmed(SAMPLE_EVENTS.OrderConfirmed, context()), {
       event: SAMPLE_EVENTS.OrderConfirmed,
       consumer: "inventory-service",
       topic: "order-events",

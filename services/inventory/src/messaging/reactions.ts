@@ -22,6 +22,11 @@ export interface ReactionContext {
   reservationTtlMs: number;
   /** A fresh id for each line that may get a reservation. */
   newReservationId: () => string;
+  /**
+   * When the inventory acts: the moment it processes the event, not when the event was written —
+   * a reservation made late still holds for its whole TTL, and answers say when they were decided.
+   */
+  now: () => Date;
 }
 
 /** Order ids are UUIDs in canonical lower case: the form the inventory stores and compares. */
@@ -30,10 +35,6 @@ function orderIdOf(event: { orderId: string }): string {
     throw new InvalidEventError("INVALID_ORDER_ID", `order id ${event.orderId.slice(0, 64)} is not a UUID`);
   }
   return event.orderId.toLowerCase();
-}
-
-function timeOf(event: IntegrationEvent): Date {
-  return new Date(event.metadata.occurredAt);
 }
 
 export function onOrderRequested(event: OrderRequested, context: ReactionContext): ReserveStock {
@@ -53,60 +54,60 @@ export function onOrderRequested(event: OrderRequested, context: ReactionContext
       quantity: line.quantity,
       reservationId: context.newReservationId(),
     })),
-    now: timeOf(event),
+    now: context.now(),
     reservationTtlMs: context.reservationTtlMs,
   };
 }
 
-export function onOrderConfirmed(event: OrderConfirmed): CommitReservations {
+export function onOrderConfirmed(event: OrderConfirmed, context: ReactionContext): CommitReservations {
   return {
     type: "CommitReservations",
     orderId: orderIdOf(event),
     lines: event.lines.map(({ sku, quantity }) => ({ sku, quantity })),
-    now: timeOf(event),
+    now: context.now(),
   };
 }
 
-export function onOrderAdjusted(event: OrderAdjusted): CommitReservations {
+export function onOrderAdjusted(event: OrderAdjusted, context: ReactionContext): CommitReservations {
   return {
     type: "CommitReservations",
     orderId: orderIdOf(event),
     lines: event.lines.map(({ sku, confirmedQuantity }) => ({ sku, quantity: confirmedQuantity })),
-    now: timeOf(event),
+    now: context.now(),
   };
 }
 
-export function onOrderRejected(event: OrderRejected): ReleaseReservations {
+export function onOrderRejected(event: OrderRejected, context: ReactionContext): ReleaseReservations {
   return {
     type: "ReleaseReservations",
     orderId: orderIdOf(event),
     reason: "ORDER_REJECTED",
-    now: timeOf(event),
+    now: context.now(),
   };
 }
 
-export function onOrderCancelled(event: OrderCancelled): ReleaseReservations {
+export function onOrderCancelled(event: OrderCancelled, context: ReactionContext): ReleaseReservations {
   return {
     type: "ReleaseReservations",
     orderId: orderIdOf(event),
     reason: "ORDER_CANCELLED",
-    now: timeOf(event),
+    now: context.now(),
   };
 }
 
-/** Each order event becomes one local command, nothing more; time comes in on the event. */
+/** Each order event becomes one local command, nothing more; the time of acting comes in with the context. */
 export function commandFor(event: IntegrationEvent, context: ReactionContext): OrderReaction {
   switch (event.type) {
     case "OrderRequested":
       return onOrderRequested(event, context);
     case "OrderConfirmed":
-      return onOrderConfirmed(event);
+      return onOrderConfirmed(event, context);
     case "OrderAdjusted":
-      return onOrderAdjusted(event);
+      return onOrderAdjusted(event, context);
     case "OrderRejected":
-      return onOrderRejected(event);
+      return onOrderRejected(event, context);
     case "OrderCancelled":
-      return onOrderCancelled(event);
+      return onOrderCancelled(event, context);
     default:
       throw new InvalidEventError("UNEXPECTED_EVENT", `the inventory service does not consume ${event.type}`);
   }

@@ -6,11 +6,13 @@ import { InconsistentStockMessage, type OrderCommand, OrderNotFound } from "../d
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * Each inventory event becomes one local command, nothing more; time comes in on the event.
- * Returns undefined for events that need no decision (they are still recorded in the history).
+ * Each inventory event becomes one local command, nothing more; `now` is when the order service
+ * acts on it. Returns undefined for events that need no decision (still recorded in the history).
  */
-export function commandFor(event: IntegrationEvent): { orderId: string; command: OrderCommand | undefined } {
-  const now = new Date(event.metadata.occurredAt);
+export function commandFor(
+  event: IntegrationEvent,
+  now: Date,
+): { orderId: string; command: OrderCommand | undefined } {
   switch (event.type) {
     case "StockReserved":
       return {
@@ -70,9 +72,13 @@ export function commandFor(event: IntegrationEvent): { orderId: string; command:
   }
 }
 
-export function orderReactions(orders: OrderApplication, consumer: string) {
+export function orderReactions(
+  orders: OrderApplication,
+  consumer: string,
+  clock: () => Date = () => new Date(),
+) {
   return async (message: ConsumedMessage<IntegrationEvent>): Promise<void> => {
-    const { orderId, command } = commandFor(message.event);
+    const { orderId, command } = commandFor(message.event, clock());
     if (!UUID.test(orderId))
       throw new InvalidEventError("INVALID_ORDER_ID", `order id ${orderId.slice(0, 64)} is not a UUID`);
     try {
