@@ -82,7 +82,7 @@ export class OrderApplication {
     return this.options.db.$transaction(async (tx) => {
       if (request.idempotencyKey !== undefined) {
         // Two requests with one key wait for each other here, so exactly one creates the order.
-        await tx.$executeRaw`select pg_advisory_xact_lock(hashtextextended(${`${request.customerId}\u0000${request.idempotencyKey}`}, 0))`;
+        await tx.$executeRaw`select pg_advisory_xact_lock(hashtextextended(${`${request.customerId}\n${request.idempotencyKey}`}, 0))`;
         const existing = await tx.order.findUnique({
           where: {
             customerId_idempotencyKey: {
