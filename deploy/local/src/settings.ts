@@ -9,6 +9,15 @@ const env = (name: string): string | undefined => {
   return value === "" ? undefined : value;
 };
 
+const port = (name: string, fallback: number): number => {
+  const value = Number(env(name) ?? fallback);
+  if (!Number.isInteger(value) || value <= 0 || value > 65_535) throw new Error(`${name} must be a TCP port`);
+  return value;
+};
+
+const kafkaPort = port("STOCKSAGA_KAFKA_PORT", 9092);
+const registryPort = port("STOCKSAGA_REGISTRY_PORT", 8081);
+
 const cacheRoot =
   env("STOCKSAGA_CACHE_DIR") ?? join(env("XDG_CACHE_HOME") ?? join(homedir(), ".cache"), "stocksaga");
 const stackDir = env("STOCKSAGA_STACK_DIR") ?? join(repoRoot, ".stack");
@@ -28,23 +37,23 @@ export const settings = {
   lockDir: join(stackDir, "lock"),
   kafka: {
     external: env("KAFKA_BROKERS") !== undefined,
-    brokers: (env("KAFKA_BROKERS") ?? "127.0.0.1:9092").split(",").map((b) => b.trim()),
-    port: 9092,
-    controllerPort: 9093,
+    brokers: (env("KAFKA_BROKERS") ?? `127.0.0.1:${kafkaPort}`).split(",").map((b) => b.trim()),
+    port: kafkaPort,
+    controllerPort: port("STOCKSAGA_KAFKA_CONTROLLER_PORT", kafkaPort + 1),
     dir: join(stackDir, "kafka"),
     libDir: join(cacheRoot, `kafka-${KAFKA_VERSION}`, "libs"),
     heap: env("STOCKSAGA_KAFKA_HEAP") ?? "512m",
   },
   registry: {
     external: env("SCHEMA_REGISTRY_URL") !== undefined,
-    url: env("SCHEMA_REGISTRY_URL") ?? "http://127.0.0.1:8081/apis/ccompat/v7",
-    port: 8081,
-    managementPort: 8091,
+    url: env("SCHEMA_REGISTRY_URL") ?? `http://127.0.0.1:${registryPort}/apis/ccompat/v7`,
+    port: registryPort,
+    managementPort: port("STOCKSAGA_REGISTRY_MANAGEMENT_PORT", registryPort + 10),
     dir: join(stackDir, "registry"),
     distDir: join(cacheRoot, `apicurio-registry-${REGISTRY_VERSION}`),
     heap: env("STOCKSAGA_REGISTRY_HEAP") ?? "384m",
     java: env("STOCKSAGA_REGISTRY_JAVA"),
-    databaseName: "stocksaga_registry",
+    databaseName: env("STOCKSAGA_REGISTRY_DATABASE") ?? "stocksaga_registry",
   },
   postgres: {
     adminUrl: env("STOCKSAGA_POSTGRES_ADMIN_URL") ?? "postgresql://postgres@127.0.0.1:5432/postgres",
