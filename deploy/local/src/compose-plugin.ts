@@ -1,5 +1,14 @@
 import { execFile } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -12,7 +21,11 @@ export interface ComposeCommand {
   env: Record<string, string>;
 }
 
-async function answers(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+async function answers(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<boolean> {
   try {
     await run(command, [...args], { env, timeout: 30_000 });
     return true;
@@ -27,7 +40,10 @@ async function answers(command: string, args: readonly string[], env: NodeJS.Pro
  * archive (Debian 13 packages it; its static binary runs on Debian 12) into the stack's cache,
  * and used through DOCKER_CONFIG, so nothing outside the cache changes.
  */
-export async function composeV2(settings: Settings, log: (line: string) => void = () => {}): Promise<ComposeCommand> {
+export async function composeV2(
+  settings: Settings,
+  log: (line: string) => void = () => {},
+): Promise<ComposeCommand> {
   if (await answers("docker", ["compose", "version"])) return { command: ["docker", "compose"], env: {} };
   const dockerConfig = join(settings.cacheDir, "docker-cli");
   const plugin = join(dockerConfig, "cli-plugins", "docker-compose");
@@ -41,7 +57,9 @@ export async function composeV2(settings: Settings, log: (line: string) => void 
 
 async function fetchFromDebian(plugin: string, log: (line: string) => void): Promise<void> {
   if (!(await answers("apt-get", ["--version"])) || !(await answers("dpkg-deb", ["--version"]))) {
-    throw new Error("Docker Compose v2 is missing, and without apt-get and dpkg-deb it cannot be fetched; install it");
+    throw new Error(
+      "Docker Compose v2 is missing, and without apt-get and dpkg-deb it cannot be fetched; install it",
+    );
   }
   log("fetching the Docker Compose v2 plugin from Debian's archive (first run only)");
   const work = mkdtempSync(join(tmpdir(), "stocksaga-compose-"));
@@ -51,7 +69,8 @@ async function fetchFromDebian(plugin: string, log: (line: string) => void): Pro
       sources,
       "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main\n",
     );
-    for (const dir of ["lists/partial", "cache/archives/partial"]) mkdirSync(join(work, dir), { recursive: true });
+    for (const dir of ["lists/partial", "cache/archives/partial"])
+      mkdirSync(join(work, dir), { recursive: true });
     const apt = [
       "-o",
       `Dir::Etc::SourceList=${sources}`,
