@@ -1,6 +1,6 @@
+import { deciderSpec } from "@stocksaga/decider/spec";
 import type { CommitReservations, ExpireReservation, ReleaseReservations, ReserveStock } from "./commands.js";
 import { decide } from "./decide.js";
-import { deciderSpec } from "./decider-spec.js";
 import type {
   OrderRequestRecorded,
   ProductCreated,

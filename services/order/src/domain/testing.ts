@@ -1,3 +1,4 @@
+import { deciderSpec } from "@stocksaga/decider/spec";
 import type {
   CancelOrder,
   CommittedLine,
@@ -7,7 +8,6 @@ import type {
   RecordStockReserved,
 } from "./commands.js";
 import { decide } from "./decide.js";
-import { deciderSpec } from "./decider-spec.js";
 import type {
   AdjustedLine,
   LineRejected,

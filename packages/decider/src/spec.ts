@@ -1,10 +1,5 @@
 import assert from "node:assert/strict";
-
-export interface Decider<State, Command, Event> {
-  decide(command: Command, state: State): readonly Event[];
-  evolve(state: State, event: Event): State;
-  initialState(): State;
-}
+import type { Decider } from "./index.js";
 
 type ErrorClass<E extends Error> = abstract new (...args: never[]) => E;
 
