@@ -13,10 +13,11 @@ export interface ConsumedMessage<Event> {
   headers: Readonly<Record<string, string>>;
 }
 
+/** `eventType` is undefined when the bytes never decoded into an event. */
 export interface SubscriptionHooks {
   handled?: (topic: string, eventType: string, durationMs: number) => void;
-  deadLettered?: (topic: string, reason: string) => void;
-  retried?: (topic: string, attempt: number) => void;
+  deadLettered?: (topic: string, reason: string, eventType?: string) => void;
+  retried?: (topic: string, attempt: number, eventType?: string) => void;
 }
 
 export interface SubscriptionOptions<Event extends { type: string }> {
@@ -34,6 +35,13 @@ export interface SubscriptionOptions<Event extends { type: string }> {
   /** The consumer died for good (kafkajs gave up restarting it): the process should exit. */
   onFatal?: (error: Error) => void;
   hooks?: SubscriptionHooks;
+  /** Fields for the log lines about a decoded event (its order id, trace id). */
+  logContext?: (event: Event) => Record<string, unknown>;
+}
+
+/** What one delivery decoded to, for the lines and hooks about its failures. */
+interface Delivery<Event> {
+  event?: Event;
 }
 
 class StoppingError extends Error {
@@ -116,26 +124,42 @@ export class Subscription<Event extends { type: string }> {
     const { topic, partition, message, heartbeat } = payload;
     const initialMs = this.options.retry?.initialMs ?? 100;
     const maxMs = this.options.retry?.maxMs ?? 10_000;
+    const delivery: Delivery<Event> = {};
     for (let attempt = 1; ; attempt++) {
       if (this.stopping) throw new StoppingError();
       try {
-        await this.attempt(payload);
+        await this.attempt(payload, delivery);
         return;
       } catch (error) {
         if (error instanceof StoppingError) throw error;
         const delay = Math.min(maxMs, initialMs * 2 ** Math.min(attempt - 1, 16));
         this.logger.warn(
-          { err: error, topic, partition, offset: message.offset, attempt, retryInMs: delay },
+          {
+            ...this.contextOf(delivery),
+            err: error,
+            topic,
+            partition,
+            offset: message.offset,
+            attempt,
+            retryInMs: delay,
+          },
           "handling failed; retrying the same message",
         );
-        this.options.hooks?.retried?.(topic, attempt);
+        this.options.hooks?.retried?.(topic, attempt, delivery.event?.type);
         await sleep(delay);
         await heartbeat().catch(() => undefined);
       }
     }
   }
 
-  private async attempt({ topic, partition, message }: EachMessagePayload): Promise<void> {
+  private contextOf(delivery: Delivery<Event>): Record<string, unknown> {
+    return delivery.event && this.options.logContext ? this.options.logContext(delivery.event) : {};
+  }
+
+  private async attempt(
+    { topic, partition, message }: EachMessagePayload,
+    delivery: Delivery<Event>,
+  ): Promise<void> {
     const origin = { topic, partition, offset: message.offset, groupId: this.options.groupId };
     let event: Event;
     try {
@@ -145,11 +169,12 @@ export class Subscription<Event extends { type: string }> {
     } catch (error) {
       if (isDecodeFailure(error) || error instanceof InvalidEventError) {
         const reason = error instanceof InvalidEventError ? error.reason : `DECODE_${error.kind}`;
-        await this.deadLetter(origin, message, reason, error.message);
+        await this.deadLetter(origin, message, reason, error.message, delivery);
         return;
       }
       throw error;
     }
+    delivery.event = event;
     const started = performance.now();
     try {
       await this.options.handle({
@@ -163,7 +188,7 @@ export class Subscription<Event extends { type: string }> {
       this.options.hooks?.handled?.(topic, event.type, performance.now() - started);
     } catch (error) {
       if (error instanceof InvalidEventError) {
-        await this.deadLetter(origin, message, error.reason, error.message);
+        await this.deadLetter(origin, message, error.reason, error.message, delivery);
         return;
       }
       throw error;
@@ -175,6 +200,7 @@ export class Subscription<Event extends { type: string }> {
     message: EachMessagePayload["message"],
     reason: string,
     detail: string,
+    delivery: Delivery<Event>,
   ): Promise<void> {
     await publishDeadLetter(this.options.deadLetters.producer, this.options.deadLetters.topic, {
       reason,
@@ -184,7 +210,7 @@ export class Subscription<Event extends { type: string }> {
       value: message.value,
       headers: message.headers,
     });
-    this.options.hooks?.deadLettered?.(origin.topic, reason);
-    this.logger.warn({ ...origin, reason, detail }, "message dead-lettered");
+    this.options.hooks?.deadLettered?.(origin.topic, reason, delivery.event?.type);
+    this.logger.warn({ ...this.contextOf(delivery), ...origin, reason, detail }, "message dead-lettered");
   }
 }

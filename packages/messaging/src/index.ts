@@ -7,4 +7,10 @@ export {
 export { DEAD_LETTER_HEADERS, type DeadLetter, publishDeadLetter } from "./dead-letters.js";
 export { type DecodeFailure, InvalidEventError, isDecodeFailure } from "./errors.js";
 export { createKafka, createProducer } from "./kafka.js";
+export {
+  type ConsumerLagOptions,
+  consumerLagMetrics,
+  outboxRelayMetrics,
+  subscriptionMetrics,
+} from "./metrics.js";
 export { OutboxRelay, type OutboxRelayOptions, type OutboxRow } from "./outbox-relay.js";
