@@ -81,6 +81,10 @@ export async function startRegistry(settings: Settings): Promise<number> {
       `-Dapicurio.datasource.url=${database.url}`,
       `-Dapicurio.datasource.username=${database.user}`,
       `-Dapicurio.datasource.password=${database.password}`,
+      // Its default pool holds 20 connections open: a few local stacks would exhaust PostgreSQL's 100.
+      "-Dapicurio.datasource.jdbc.initial-size=2",
+      "-Dapicurio.datasource.jdbc.min-size=2",
+      "-Dapicurio.datasource.jdbc.max-size=10",
       "-Dquarkus.log.level=INFO",
       "-jar",
       join(distDir, "quarkus-run.jar"),
