@@ -147,7 +147,8 @@ export class Subscription<Event extends { type: string }> {
         );
         this.options.hooks?.retried?.(topic, attempt, delivery.event?.type);
         await sleep(delay);
-        await heartbeat().catch(() => undefined);
+        // A rebalance surfaces here: let kafkajs rejoin; the unresolved message is delivered again.
+        await heartbeat();
       }
     }
   }

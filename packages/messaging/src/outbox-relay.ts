@@ -83,12 +83,26 @@ export class OutboxRelay {
 
   private async listen(channel: string): Promise<void> {
     try {
-      this.listener = await this.options.pool.connect();
-      this.listener.on("notification", () => this.wake?.());
-      this.listener.on("error", (error) =>
-        this.logger.warn({ err: error }, "outbox listener lost; polling only"),
-      );
-      await this.listener.query(`LISTEN "${channel.replaceAll('"', "")}"`);
+      const listener = await this.options.pool.connect();
+      let released = false;
+      const release = (error: Error | true) => {
+        if (released) return;
+        released = true;
+        listener.release(error);
+      };
+      listener.on("notification", () => this.wake?.());
+      listener.on("error", (error) => {
+        this.logger.warn({ err: error }, "outbox listener lost; polling only");
+        if (this.listener === listener) this.listener = undefined;
+        release(error);
+      });
+      try {
+        await listener.query(`LISTEN "${channel.replaceAll('"', "")}"`);
+      } catch (error) {
+        release(error instanceof Error ? error : true);
+        throw error;
+      }
+      this.listener = listener;
     } catch (error) {
       this.logger.warn({ err: error }, "could not LISTEN for outbox notifications; polling only");
     }

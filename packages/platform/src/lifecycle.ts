@@ -16,7 +16,7 @@ export async function runUntilSignalled(options: {
   start: (fatal: (error: unknown) => void) => Promise<Running>;
 }): Promise<void> {
   const { logger } = options;
-  let running: Running | undefined;
+  let started: Promise<Running> | undefined;
   let stopping: Promise<void> | undefined;
 
   const shutdown = (reason: string, exitCode: number) => {
@@ -27,16 +27,19 @@ export async function runUntilSignalled(options: {
       process.exit(1);
     }, options.shutdownTimeoutMs);
     timer.unref();
-    stopping = (running?.stop() ?? Promise.resolve()).then(
-      () => {
-        logger.info("stopped");
-        process.exit(exitCode);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    // A signal during start-up waits for the start to finish, then stops what it started.
+    stopping = (started ?? Promise.reject(new Error("not started")))
+      .then((running) => running.stop())
+      .then(
+        () => {
+          logger.info("stopped");
+          process.exit(exitCode);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, "shutdown failed");
+          process.exit(1);
+        },
+      );
     return stopping;
   };
 
@@ -50,11 +53,11 @@ export async function runUntilSignalled(options: {
   process.on("unhandledRejection", fatal);
   process.on("uncaughtException", fatal);
 
+  started = options.start(fatal);
   try {
-    running = await options.start(fatal);
+    await started;
   } catch (error) {
     logger.fatal({ err: error }, error instanceof Error ? error.message : "start-up failed");
     process.exit(1);
   }
-  if (stopping) await running.stop();
 }

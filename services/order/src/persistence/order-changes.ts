@@ -12,6 +12,7 @@ export class OrderChangeFeed {
   private readonly emitter = new EventEmitter();
   private client: pg.PoolClient | undefined;
   private stopped = false;
+  private closed = false;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -22,21 +23,33 @@ export class OrderChangeFeed {
 
   async start(): Promise<void> {
     this.stopped = false;
+    this.closed = false;
     await this.connect();
   }
 
   private async connect(): Promise<void> {
     const client = await this.pool.connect();
+    let released = false;
+    const release = (error: Error | true) => {
+      if (released) return;
+      released = true;
+      client.release(error);
+    };
     client.on("notification", (message) => {
       if (message.payload) this.emitter.emit("change", message.payload);
     });
     client.on("error", (error) => {
       this.logger.warn({ err: error }, "order change feed lost its connection; reconnecting");
-      client.release(error);
+      release(error);
       if (this.client === client) this.client = undefined;
       void this.reconnect();
     });
-    await client.query(`LISTEN ${ORDER_CHANGED_CHANNEL}`);
+    try {
+      await client.query(`LISTEN ${ORDER_CHANGED_CHANNEL}`);
+    } catch (error) {
+      release(error instanceof Error ? error : true);
+      throw error;
+    }
     this.client = client;
     // Anything that changed while we were not listening is announced as a change of every order.
     this.emitter.emit("change", "*");
@@ -72,10 +85,16 @@ export class OrderChangeFeed {
       await client.query(`UNLISTEN ${ORDER_CHANGED_CHANNEL}`).catch(() => undefined);
       client.release();
     }
+    this.closed = true;
     this.emitter.emit("close");
   }
 
+  /** Calls `listener` when the feed stops (at once if it already has): live streams end then. */
   onClose(listener: () => void): () => void {
+    if (this.closed) {
+      listener();
+      return () => {};
+    }
     this.emitter.once("close", listener);
     return () => this.emitter.off("close", listener);
   }
