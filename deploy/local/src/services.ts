@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, existsSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Settings } from "./settings.js";
@@ -23,19 +23,37 @@ const portVariable: Record<ServiceName, string> = {
   inventory: "INVENTORY_SERVICE_PORT",
 };
 
+export interface StartServiceOptions {
+  port: number;
+  env?: Record<string, string>;
+  logFile?: string;
+  readyTimeoutMs?: number;
+  /**
+   * `source` (the default) runs `src/main.ts` through tsx, workspace packages from their sources;
+   * `compiled` runs `dist/main.js` with plain node, as production does (build first: `npm run build`).
+   */
+  entry?: "source" | "compiled";
+}
+
 /**
- * Starts a service from its TypeScript sources as a child process, and resolves once
- * `/health/ready` answers 200. Output goes to `output` (a log file path) or is inherited.
+ * Starts a service as a child process, and resolves once `/health/ready` answers 200. Output goes
+ * to `logFile` or is inherited.
  */
 export async function startService(
   settings: Settings,
   name: ServiceName,
-  options: { port: number; env?: Record<string, string>; logFile?: string; readyTimeoutMs?: number },
+  options: StartServiceOptions,
 ): Promise<ServiceProcess> {
   const serviceDir = join(settings.repoRoot, "services", name);
+  const compiledEntry = join(serviceDir, "dist", "main.js");
+  if (options.entry === "compiled" && !existsSync(compiledEntry)) {
+    throw new Error(`${name}: ${compiledEntry} does not exist; run npm run build first`);
+  }
   const child: ChildProcess = spawn(
     process.execPath,
-    ["--conditions=source", "--import", "tsx", "src/main.ts"],
+    options.entry === "compiled"
+      ? [compiledEntry]
+      : ["--conditions=source", "--import", "tsx", "src/main.ts"],
     {
       cwd: serviceDir,
       env: {
