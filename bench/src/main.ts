@@ -1,0 +1,385 @@
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { down, prepareSystem, type ServiceProcess, settings, startService } from "@stocksaga/deploy/stack";
+import { createLogger, issueToken } from "@stocksaga/platform";
+import { type Admin, Kafka, logLevel } from "kafkajs";
+import pg from "pg";
+import { auditStock, type StockAudit } from "./audit.js";
+import { measureCommit, measureKafkaHop } from "./floor.js";
+import { HttpTarget } from "./load.js";
+import { gitRevision, loadAverage, machine, postgresSettings } from "./machine.js";
+import { BacklogProbe, CommitClock, type Databases, rssMb as residentMb } from "./observe.js";
+import { type BenchOptions, parseOptions, worstCaseSeconds } from "./options.js";
+import { type BenchResult, evaluateGoals, printSummary, writeResults } from "./report.js";
+import { bracketFrom, narrowed, nextProbe } from "./search.js";
+import { p50p99, round } from "./stats.js";
+import { runStep, type StepContext, type StepResult } from "./step.js";
+import { Catalogue, DEFAULT_WORKLOAD, randomSource } from "./workload.js";
+
+const benchDir = resolveBenchDir();
+const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+function resolveBenchDir(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), "..");
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** `npx turbo run build` for both services and what they depend on; the compiled entries are what runs. */
+async function build(logDir: string): Promise<void> {
+  const logFile = join(logDir, "build.log");
+  const out = createWriteStream(logFile);
+  const child = spawn(
+    "npx",
+    [
+      "turbo",
+      "run",
+      "build",
+      "--filter=@stocksaga/order-service",
+      "--filter=@stocksaga/inventory-service",
+      "--output-logs=errors-only",
+    ],
+    { cwd: settings.repoRoot, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  child.stdout?.pipe(out);
+  child.stderr?.pipe(out);
+  const [code] = (await once(child, "exit")) as [number | null];
+  await new Promise((resolve) => out.end(resolve));
+  if (code !== 0) {
+    const tail = readFileSync(logFile, "utf8").split("\n").slice(-30).join("\n");
+    throw new Error(`build failed (exit ${code}); ${logFile}:\n${tail}`);
+  }
+}
+
+async function seedProducts(
+  inventory: HttpTarget,
+  adminToken: string,
+  stock: ReadonlyMap<string, number>,
+): Promise<void> {
+  const queue = [...stock];
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const [sku, onHand] = next;
+      const reply = await inventory.send(
+        "POST",
+        "/products",
+        { authorization: `Bearer ${adminToken}` },
+        JSON.stringify({ sku, name: `Bench product ${sku}`, onHand }),
+      );
+      if (reply.status !== 201) throw new Error(`seeding ${sku}: HTTP ${reply.status} ${reply.body}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+}
+
+interface Resources {
+  services: ServiceProcess[];
+  startedStack: string[];
+  pools: pg.Pool[];
+  admin?: Admin;
+  commits?: CommitClock;
+  targets: HttpTarget[];
+}
+
+async function release(resources: Resources): Promise<void> {
+  for (const target of resources.targets) target.close();
+  await resources.commits?.stop();
+  await resources.admin?.disconnect().catch(() => undefined);
+  await Promise.all(resources.pools.map((p) => p.end().catch(() => undefined)));
+  await Promise.all(resources.services.map((s) => s.stop()));
+  resources.services.length = 0;
+  if (resources.startedStack.length > 0) {
+    await down(settings, log, resources.startedStack);
+    resources.startedStack.length = 0;
+  }
+}
+
+function describe(step: StepResult): string {
+  const l = step.sagaLatencyMs;
+  return (
+    `${step.kind} ${step.offeredPerSec}/s: achieved ${step.achievedPerSec}/s, saga p50 ${l.p50} p95 ${l.p95} ` +
+    `p99 ${l.p99} max ${l.max} ms, ${step.ordersSent} sent in ${step.durationS} s, drained in ${step.drainS} s, ` +
+    `consumers order ${step.consumers.order.perSec} inventory ${step.consumers.inventory.perSec} msg/s; ` +
+    `CPU order ${step.cpu.orderPercentOfCore} % inventory ${step.cpu.inventoryPercentOfCore} % harness ${step.cpu.harnessPercentOfCore} % of a core, machine ${step.cpu.machineBusyPercent} % busy; ` +
+    `${step.sustained ? "sustained" : `not sustained (${step.verdict.join("; ")})`}`
+  );
+}
+
+async function run(options: BenchOptions, resources: Resources): Promise<BenchResult> {
+  const startedAt = new Date();
+  const runId = `r${startedAt.getTime().toString(36)}`;
+  const logDir = join(settings.stackDir, "bench", runId);
+  mkdirSync(logDir, { recursive: true });
+  const machineInfo = machine();
+  log(
+    `${options.mode} run ${runId}: rates ${options.rates.join(", ")}/s for ${options.stepSeconds} s each` +
+      (options.search
+        ? `, then up to ${options.maxProbes} search probes of ${options.searchSeconds} s`
+        : "") +
+      `; at most ~${Math.ceil(worstCaseSeconds(options) / 60)} min. Logs: ${logDir}`,
+  );
+  log(`load average before: ${machineInfo.loadAverageAtStart.join(" ")}`);
+
+  if (options.build) {
+    log("building the services (npx turbo run build)");
+    await build(logDir);
+  }
+
+  const prepared = await prepareSystem(settings, (line) => log(`stack: ${line}`));
+  resources.startedStack.push(...prepared.started);
+
+  const secret = randomBytes(32).toString("base64url");
+  const env = { AUTH_JWT_SECRET: secret, NODE_ENV: "production", LOG_LEVEL: "warn" };
+  const [inventory, order] = await Promise.all([
+    startService(settings, "inventory", {
+      port: await freePort(),
+      env,
+      entry: "compiled",
+      logFile: join(logDir, "inventory.log"),
+    }),
+    startService(settings, "order", {
+      port: await freePort(),
+      env,
+      entry: "compiled",
+      logFile: join(logDir, "order.log"),
+    }),
+  ]);
+  resources.services.push(inventory, order);
+  log(
+    `services up (compiled, NODE_ENV=production): order ${order.url} (pid ${order.pid}), inventory ${inventory.url} (pid ${inventory.pid})`,
+  );
+
+  const databases: Databases = {
+    order: new pg.Pool({ connectionString: settings.postgres.orderUrl, max: 2 }),
+    inventory: new pg.Pool({ connectionString: settings.postgres.inventoryUrl, max: 2 }),
+  };
+  resources.pools.push(databases.order, databases.inventory);
+  const kafka = new Kafka({
+    clientId: "bench-observer",
+    brokers: [...settings.kafka.brokers],
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  resources.admin = admin;
+
+  const orderTarget = new HttpTarget(order.url, 512);
+  const inventoryTarget = new HttpTarget(inventory.url, 16);
+  resources.targets.push(orderTarget, inventoryTarget);
+
+  const catalogue = new Catalogue(`B${runId.slice(1).toUpperCase()}`, DEFAULT_WORKLOAD);
+  const plannedOrders =
+    options.rates.reduce((sum, rate) => sum + rate * options.stepSeconds, 0) +
+    (options.search ? options.maxProbes * Math.max(...options.rates) * options.searchSeconds : 0) +
+    options.warmupRate * options.warmupSeconds;
+  const stock = new Map(
+    catalogue
+      .stockFor(plannedOrders, options.stockMargin)
+      .map((units, k) => [catalogue.skus[k] ?? "", units]),
+  );
+  const adminToken = await issueToken(secret, {
+    sub: `bench-${runId}-admin`,
+    roles: ["admin"],
+    ttlSeconds: 6 * 3600,
+  });
+  await seedProducts(inventoryTarget, adminToken, stock);
+  const customers = Array.from({ length: options.customers }, (_, i) => `bench-${runId}-c${i}`);
+  const tokens = await Promise.all(customers.map((sub) => issueToken(secret, { sub, ttlSeconds: 6 * 3600 })));
+  log(
+    `seeded ${stock.size} SKUs (${[...stock.values()].reduce((a, b) => a + b, 0)} units, Zipf s=${DEFAULT_WORKLOAD.zipfExponent}) for ~${plannedOrders} orders; ${customers.length} customers`,
+  );
+
+  const rssMbIdle = {
+    order: round(residentMb(order.pid), 1),
+    inventory: round(residentMb(inventory.pid), 1),
+  };
+  const commits = new CommitClock(settings.postgres.orderUrl, () => Date.now());
+  await commits.start();
+  resources.commits = commits;
+  const context: StepContext = {
+    order: orderTarget,
+    kafka,
+    admin,
+    tokens,
+    catalogue,
+    random: randomSource(options.seed),
+    probe: new BacklogProbe(databases, admin, { order: order.pid, inventory: inventory.pid }, customers),
+    commits,
+    databases,
+    cutOffSeconds: options.cutOffSeconds,
+    maxProjectedDrainS: options.maxProjectedDrainS,
+    graceSeconds: options.graceSeconds,
+    drainCapS: options.drainCapS,
+    log,
+  };
+
+  log(`warm-up: ${options.warmupRate}/s for ${options.warmupSeconds} s (not recorded)`);
+  const warmup = await runStep(context, {
+    kind: "warmup",
+    ratePerSec: options.warmupRate,
+    durationS: options.warmupSeconds,
+  });
+  log(describe(warmup));
+
+  log(`floor: ${options.floorSamples} Kafka hops and ${options.floorSamples} commits, one at a time`);
+  const hops = await measureKafkaHop({
+    brokers: settings.kafka.brokers,
+    samples: options.floorSamples,
+    warmup: 20,
+    logger: createLogger("bench-floor", "warn"),
+    runId,
+  });
+  const commitTimes = await measureCommit({
+    databaseUrl: settings.postgres.orderUrl,
+    samples: options.floorSamples,
+    warmup: 20,
+  });
+  const kafkaHopMs = p50p99(hops);
+  const commitMs = p50p99(commitTimes);
+  const floor = {
+    kafkaHopMs,
+    commitMs,
+    samples: options.floorSamples,
+    criticalPath: "2 Kafka hops + 3 commits (order placed, stock reserved, order decided)",
+    criticalPathMs: {
+      p50: round(2 * kafkaHopMs.p50 + 3 * commitMs.p50, 2),
+      p99: round(2 * kafkaHopMs.p99 + 3 * commitMs.p99, 2),
+    },
+    postgres: await postgresSettings(databases.order),
+  };
+  log(
+    `floor: hop p50 ${kafkaHopMs.p50} p99 ${kafkaHopMs.p99} ms; commit p50 ${commitMs.p50} p99 ${commitMs.p99} ms; critical path p50 ${floor.criticalPathMs.p50} ms`,
+  );
+
+  const rates: StepResult[] = [];
+  for (const rate of options.rates) {
+    log(`step: ${rate}/s for ${options.stepSeconds} s`);
+    const step = await runStep(context, { kind: "fixed", ratePerSec: rate, durationS: options.stepSeconds });
+    rates.push(step);
+    log(describe(step));
+  }
+
+  const probes: StepResult[] = [];
+  let bracket = bracketFrom(rates);
+  if (options.search) {
+    for (let i = 0; i < options.maxProbes; i++) {
+      const rate = nextProbe(bracket, i);
+      if (rate === undefined) break;
+      log(
+        `search: ${rate}/s for ${options.searchSeconds} s (sustained so far: ${bracket.lo}/s, not: ${bracket.hi}/s)`,
+      );
+      const probe = await runStep(context, {
+        kind: "search",
+        ratePerSec: rate,
+        durationS: options.searchSeconds,
+      });
+      probes.push(probe);
+      bracket = narrowed(bracket, rate, probe.sustained);
+      log(describe(probe));
+    }
+  }
+
+  const all = [warmup, ...rates, ...probes];
+  const settled = all.every((s) => s.drained);
+  const audit: StockAudit = await auditStock({ databases, seeded: stock, customers, settled });
+  log(
+    `stock audit: oversold ${audit.oversoldUnits} units; ${audit.confirmedUnits} confirmed, ${audit.committedUnits} committed of ${audit.seededUnits} seeded`,
+  );
+
+  const rssMb = {
+    order: Math.max(...all.map((s) => s.rssMb.order)),
+    inventory: Math.max(...all.map((s) => s.rssMb.inventory)),
+  };
+  const at200 = rates.find((s) => s.offeredPerSec === 200);
+  const ratioP50ToFloor =
+    at200 && floor.criticalPathMs.p50 > 0
+      ? round(at200.sagaLatencyMs.p50 / floor.criticalPathMs.p50, 2)
+      : null;
+  const maxSustainedOrdersPerSec = options.search ? bracket.lo : null;
+  const finishedAt = new Date();
+  const result: BenchResult = {
+    schema: 1,
+    runId,
+    mode: options.mode,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationS: round((finishedAt.getTime() - startedAt.getTime()) / 1000, 0),
+    git: gitRevision(settings.repoRoot),
+    machine: { ...machineInfo, loadAverageAtEnd: loadAverage() },
+    workload: {
+      ...DEFAULT_WORKLOAD,
+      customers: options.customers,
+      stockMargin: options.stockMargin,
+      seed: options.seed,
+      stepSeconds: options.stepSeconds,
+      searchSeconds: options.searchSeconds,
+      cutOffSeconds: options.cutOffSeconds,
+      arrivals: "open loop, evenly spaced, latency from the scheduled send time",
+      finalTime:
+        "the order service's commit notification of the final status (orders.updated_at as fallback)",
+    },
+    floor,
+    rates,
+    search: { windowS: options.searchSeconds, probes, bracket },
+    maxSustainedOrdersPerSec,
+    ratioP50ToFloor,
+    oversoldUnits: audit.oversoldUnits,
+    stock: audit,
+    rssMb,
+    rssMbIdle,
+    goals: [],
+  };
+  result.goals = evaluateGoals(result);
+  return result;
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  const resources: Resources = { services: [], startedStack: [], pools: [], targets: [] };
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) return;
+    interrupted = true;
+    log("interrupted: stopping what this run started");
+    void release(resources).finally(() => process.exit(130));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const result = await run(options, resources);
+    const written = writeResults(join(benchDir, "results"), result, options.writeLatest);
+    printSummary(result, log);
+    log(`results: ${written.join(", ")}`);
+    log(`load average after: ${result.machine.loadAverageAtEnd.join(" ")}`);
+    if (result.oversoldUnits > 0) {
+      log(`FAIL: ${result.oversoldUnits} units oversold`);
+      return 2;
+    }
+    return 0;
+  } finally {
+    await release(resources);
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`[bench] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);

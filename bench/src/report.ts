@@ -1,0 +1,155 @@
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { StockAudit } from "./audit.js";
+import { latencyChart } from "./chart.js";
+import type { Machine } from "./machine.js";
+import type { Bracket } from "./search.js";
+import type { TwoPercentiles } from "./stats.js";
+import type { StepResult } from "./step.js";
+
+export interface Goal {
+  goal: string;
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+export interface BenchResult {
+  schema: 1;
+  runId: string;
+  mode: "full" | "quick";
+  startedAt: string;
+  finishedAt: string;
+  durationS: number;
+  git: { commit: string; dirty: boolean };
+  machine: Machine & { loadAverageAtEnd: number[] };
+  workload: Record<string, unknown>;
+  floor: {
+    kafkaHopMs: TwoPercentiles;
+    commitMs: TwoPercentiles;
+    samples: number;
+    criticalPath: string;
+    criticalPathMs: TwoPercentiles;
+    postgres: Record<string, string>;
+  };
+  rates: StepResult[];
+  search: { windowS: number; probes: StepResult[]; bracket: Bracket };
+  /** Highest rate that held over a whole search window; null when the search did not run. */
+  maxSustainedOrdersPerSec: number | null;
+  /** Saga p50 at 200 orders/s over the critical-path floor p50; null without a 200/s step. */
+  ratioP50ToFloor: number | null;
+  oversoldUnits: number;
+  stock: StockAudit;
+  /** Highest VmRSS of each service over every step. */
+  rssMb: { order: number; inventory: number };
+  /** VmRSS of each service once started and seeded, before any load. */
+  rssMbIdle: { order: number; inventory: number };
+  goals: Goal[];
+}
+
+/** The goals of issue 6, judged on this run's figures. */
+export function evaluateGoals(result: BenchResult): Goal[] {
+  const at200 = result.rates.find((s) => s.offeredPerSec === 200);
+  const p50 = at200?.sagaLatencyMs.p50;
+  const p99 = at200?.sagaLatencyMs.p99;
+  const missing = "no 200/s step";
+  return [
+    {
+      goal: "saga p50 at 200 orders/s within 3× the critical-path floor",
+      target: "≤ 3×",
+      measured: result.ratioP50ToFloor === null ? missing : `${result.ratioP50ToFloor}×`,
+      met: result.ratioP50ToFloor !== null && result.ratioP50ToFloor <= 3,
+    },
+    {
+      goal: "saga p50 at 200 orders/s",
+      target: "< 25 ms",
+      measured: p50 === undefined ? missing : `${p50} ms`,
+      met: p50 !== undefined && p50 < 25,
+    },
+    {
+      goal: "saga p99 at 200 orders/s",
+      target: "< 150 ms",
+      measured: p99 === undefined ? missing : `${p99} ms`,
+      met: p99 !== undefined && p99 < 150,
+    },
+    {
+      goal: "orders/s sustained with zero oversold",
+      target: "≥ 1,000/s, 0 oversold",
+      measured:
+        result.maxSustainedOrdersPerSec === null
+          ? "search not run"
+          : `${result.maxSustainedOrdersPerSec}/s over ${result.search.windowS} s, ${result.oversoldUnits} oversold`,
+      met:
+        result.maxSustainedOrdersPerSec !== null &&
+        result.maxSustainedOrdersPerSec >= 1_000 &&
+        result.oversoldUnits === 0,
+    },
+    {
+      goal: "RSS of each service",
+      target: "< 250 MB",
+      measured: `order ${result.rssMb.order} MB, inventory ${result.rssMb.inventory} MB`,
+      met: result.rssMb.order < 250 && result.rssMb.inventory < 250,
+    },
+  ];
+}
+
+function writeAtomically(path: string, content: string): void {
+  writeFileSync(`${path}.tmp`, content);
+  renameSync(`${path}.tmp`, path);
+}
+
+/** results/<timestamp>.json always; results/latest.json and latest.svg for a full plan of rates. */
+export function writeResults(dir: string, result: BenchResult, latest: boolean): string[] {
+  mkdirSync(dir, { recursive: true });
+  const json = `${JSON.stringify(result, null, 2)}\n`;
+  const stamped = join(dir, `${result.startedAt.replace(/[:.]/g, "-")}.json`);
+  writeAtomically(stamped, json);
+  const written = [stamped];
+  if (latest) {
+    writeAtomically(join(dir, "latest.json"), json);
+    const svg = latencyChart({
+      title: "stocksaga: saga latency against arrival rate",
+      subtitle:
+        `${result.mode} run ${result.startedAt.slice(0, 16).replace("T", " ")} UTC, ${result.machine.cpus} × ${result.machine.model}, ` +
+        `load average ${result.machine.loadAverageAtStart[0]} at start, ${result.machine.loadAverageAtEnd[0]} at end`,
+      points: [...result.rates, ...result.search.probes].map((s) => ({
+        offeredPerSec: s.offeredPerSec,
+        probe: s.kind === "search",
+        sustained: s.sustained,
+        achievedPerSec: s.achievedPerSec,
+        p50: s.sagaLatencyMs.p50,
+        p95: s.sagaLatencyMs.p95,
+        p99: s.sagaLatencyMs.p99,
+      })),
+      floorMs: result.floor.criticalPathMs.p50,
+      goals: [
+        { label: "p50 goal 25 ms", ms: 25 },
+        { label: "p99 goal 150 ms", ms: 150 },
+      ],
+    });
+    writeAtomically(join(dir, "latest.svg"), svg);
+    written.push(join(dir, "latest.json"), join(dir, "latest.svg"));
+  }
+  return written;
+}
+
+export function printSummary(result: BenchResult, log: (line: string) => void): void {
+  log("offered/s  achieved/s   p50 ms   p95 ms   p99 ms   max ms  sustained");
+  for (const step of [...result.rates, ...result.search.probes]) {
+    const l = step.sagaLatencyMs;
+    log(
+      `${String(step.offeredPerSec).padStart(9)}${String(step.achievedPerSec).padStart(12)}${String(l.p50).padStart(9)}` +
+        `${String(l.p95).padStart(9)}${String(l.p99).padStart(9)}${String(l.max).padStart(9)}  ${step.sustained ? "yes" : "no"}` +
+        (step.kind === "search" ? ` (search, ${step.plannedS} s)` : ""),
+    );
+  }
+  log(
+    `floor: 2 hops × ${result.floor.kafkaHopMs.p50} ms + 3 commits × ${result.floor.commitMs.p50} ms = ${result.floor.criticalPathMs.p50} ms; ratio p50@200/floor ${result.ratioP50ToFloor ?? "n/a"}`,
+  );
+  log(
+    `max sustained ${result.maxSustainedOrdersPerSec ?? "n/a"}/s; oversold ${result.oversoldUnits}; RSS order ${result.rssMb.order} MB, inventory ${result.rssMb.inventory} MB`,
+  );
+  for (const goal of result.goals) {
+    log(`${goal.met ? "met    " : "not met"}  ${goal.goal}: ${goal.measured} (goal ${goal.target})`);
+  }
+}
