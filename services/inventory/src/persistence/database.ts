@@ -9,9 +9,16 @@ export function createDatabase(url: string, poolSize: number): Database {
   return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) });
 }
 
-/** A plain pg pool for what Prisma has no API for: the outbox relay's advisory lock and LISTEN. */
+/**
+ * A plain pg pool for what Prisma has no API for: the outbox relay's advisory lock and LISTEN.
+ * A connection the server ends while it sits idle in the pool (a restart, a failover,
+ * `pg_terminate_backend`) is an `error` event on the pool, which would crash the process unheard;
+ * the pool has already dropped that client and opens another when next asked.
+ */
 export function createPool(url: string, size: number): pg.Pool {
-  return new pg.Pool({ connectionString: url, max: size });
+  const pool = new pg.Pool({ connectionString: url, max: size });
+  pool.on("error", () => undefined);
+  return pool;
 }
 
 export const OUTBOX_CHANNEL = "inventory_outbox";
