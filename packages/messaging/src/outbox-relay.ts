@@ -145,6 +145,11 @@ export class OutboxRelay {
 
   private async drainOnce(): Promise<DrainOutcome> {
     const client = await this.options.pool.connect();
+    // The connection can be lost between queries (while the batch is being published): an `error`
+    // event then, which would crash the process unheard. The next query fails, and the batch is
+    // rolled back and retried.
+    const lost = (error: Error) => this.logger.warn({ err: error }, "outbox connection lost");
+    client.on("error", lost);
     let released = false;
     try {
       await client.query("begin");
@@ -177,6 +182,7 @@ export class OutboxRelay {
       });
       throw error;
     } finally {
+      client.off("error", lost);
       if (!released) client.release();
     }
   }
