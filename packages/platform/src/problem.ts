@@ -22,6 +22,7 @@ const problemType = (slug: string) => `urn:stocksaga:problem:${slug}`;
 
 export const problemTypes = {
   validation: { type: problemType("validation-failed"), title: "The request is not valid", status: 400 },
+  badRequest: { type: problemType("bad-request"), title: "The request is not valid HTTP", status: 400 },
   malformedBody: {
     type: problemType("malformed-body"),
     title: "The request body is not valid JSON",
@@ -44,6 +45,11 @@ export const problemTypes = {
     type: problemType("payload-too-large"),
     title: "The request body is too large",
     status: 413,
+  },
+  headersTooLarge: {
+    type: problemType("headers-too-large"),
+    title: "The request line or headers are too large",
+    status: 431,
   },
   unsupportedMediaType: {
     type: problemType("unsupported-media-type"),
