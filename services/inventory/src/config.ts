@@ -27,6 +27,12 @@ export const inventoryConfigShape = {
   OUTBOX_POLL_INTERVAL_MS: env
     .milliseconds(250)
     .describe("Fallback poll of the outbox when no commit notification arrives."),
+  HTTP_RATE_LIMIT_PER_SECOND: env
+    .positiveInt(200)
+    .describe("Requests per second each client (token subject, else address) may sustain; 429 beyond."),
+  HTTP_RATE_LIMIT_BURST: env
+    .positiveInt(400)
+    .describe("Requests a client may send at once before the per-second rate applies."),
   SHUTDOWN_TIMEOUT_MS: env.milliseconds(15_000).describe("Upper bound for a graceful shutdown on SIGTERM."),
   LOG_LEVEL: env.logLevel().describe("Minimum level of the JSON logs on stdout."),
   KAFKA_GROUP_ID: z
