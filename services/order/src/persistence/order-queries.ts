@@ -76,7 +76,11 @@ export function decodeCursor(text: string): Cursor | undefined {
     const [createdAt, id] = value as unknown[];
     if (typeof createdAt !== "string" || typeof id !== "string" || !UUID.test(id)) return undefined;
     const date = new Date(createdAt);
-    return Number.isNaN(date.getTime()) ? undefined : { createdAt: date, id };
+    if (Number.isNaN(date.getTime())) return undefined;
+    // Every cursor given out holds an order's creation time; a year PostgreSQL cannot hold
+    // (before 1 AD, say) would fail the query with a 500 instead of a 400.
+    const year = date.getUTCFullYear();
+    return year >= 1970 && year <= 9999 ? { createdAt: date, id } : undefined;
   } catch {
     return undefined;
   }
