@@ -60,6 +60,13 @@ function headersOf(message: EachMessagePayload["message"]): Record<string, strin
   return out;
 }
 
+/** An error kafkajs raised about the broker (its cause, not a wrapper), rather than one of ours. */
+function isBrokerTrouble(error: Error): boolean {
+  let cause: unknown = error;
+  while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
+  return cause instanceof Error && cause.name.startsWith("KafkaJS");
+}
+
 /**
  * One consumer group membership. Guarantees: an offset is committed only after `handle` returned
  * (the effect is durable); a message that cannot be decoded or is invalid goes to the dead-letter
@@ -95,8 +102,26 @@ export class Subscription<Event extends { type: string }> {
       this.joinedGroup = false;
       if (this.stopping) return;
       this.logger.error({ err: payload.error, restart: payload.restart }, "consumer crashed");
-      if (!payload.restart) options.onFatal?.(payload.error);
+      if (payload.restart) return;
+      if (isBrokerTrouble(payload.error)) this.rejoin(1);
+      else options.onFatal?.(payload.error);
     });
+  }
+
+  /**
+   * kafkajs gives up for good on some errors of the broker's, such as no group coordinator while
+   * a broker restarts: join again once it answers, as for any other transient failure.
+   */
+  private rejoin(attempt: number): void {
+    const delay = Math.min(10_000, 500 * 2 ** Math.min(attempt - 1, 5));
+    this.logger.warn({ attempt, retryInMs: delay }, "consumer stopped on a broker error; joining again");
+    setTimeout(() => {
+      if (this.stopping) return;
+      this.start().catch((error: unknown) => {
+        this.logger.warn({ err: error, attempt }, "joining again failed");
+        this.rejoin(attempt + 1);
+      });
+    }, delay);
   }
 
   get joined(): boolean {
