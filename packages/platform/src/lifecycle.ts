@@ -1,3 +1,6 @@
+import type { Server } from "node:http";
+import type { Socket } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 
 export interface Running {
@@ -60,4 +63,82 @@ export async function runUntilSignalled(options: {
     logger.fatal({ err: error }, error instanceof Error ? error.message : "start-up failed");
     process.exit(1);
   }
+}
+
+export interface DrainableServer {
+  /**
+   * Stops accepting connections and resolves once every open one has closed: requests in flight
+   * finish, anything that arrives on an open connection is still answered (with
+   * `Connection: close`), and a connection that has sent nothing gets `graceMs` to send its request.
+   */
+  close: (options?: { quietMs?: number; maxAcceptMs?: number; graceMs?: number }) => Promise<void>;
+}
+
+/**
+ * Wraps an HTTP server for a graceful stop, which `http.Server#close` alone is not:
+ * - closing the listening socket resets every connection still queued in the kernel's backlog,
+ *   which a busy event loop has not accepted yet, though its client has sent the request: so
+ *   connections are still accepted until none has arrived for `quietMs` (at most `maxAcceptMs`);
+ * - it destroys every connection it deems idle, including one whose request has arrived but is
+ *   not parsed yet: so only connections between two requests are closed, and one that has sent
+ *   nothing yet gets `graceMs`.
+ * Every response from the stop on says `Connection: close`. Call this right after creating the
+ * server, so that it sees every connection.
+ */
+export function drainable(server: Server): DrainableServer {
+  const connections = new Map<Socket, { active: number; served: number }>();
+  let closing = false;
+  let lastConnectionAt = 0;
+
+  server.on("connection", (socket: Socket) => {
+    lastConnectionAt = Date.now();
+    connections.set(socket, { active: 0, served: 0 });
+    socket.once("close", () => connections.delete(socket));
+  });
+  server.prependListener("request", (request, response) => {
+    const socket = request.socket;
+    const state = connections.get(socket);
+    if (state) state.active++;
+    if (closing) response.setHeader("connection", "close");
+    response.once("close", () => {
+      if (!state) return;
+      state.active--;
+      state.served++;
+      // A response begun before the stop promised keep-alive: end the connection once it is sent.
+      if (closing && state.active === 0) socket.end();
+    });
+  });
+
+  const acceptUntilQuiet = async (quietMs: number, maxAcceptMs: number) => {
+    const deadline = Date.now() + maxAcceptMs;
+    for (;;) {
+      const wait = Math.min(lastConnectionAt + quietMs, deadline) - Date.now();
+      if (wait <= 0) return;
+      await sleep(wait);
+    }
+  };
+
+  return {
+    close: async ({ quietMs = 200, maxAcceptMs = 2_000, graceMs = 1_000 } = {}) => {
+      closing = true;
+      for (const [socket, state] of connections) if (state.active === 0 && state.served > 0) socket.end();
+      await acceptUntilQuiet(quietMs, maxAcceptMs);
+      // Keep http.Server#close from dropping connections it deems idle; they are handled here.
+      (server as { closeIdleConnections: () => void }).closeIdleConnections = () => undefined;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const [socket, state] of connections) {
+        if (state.active > 0) continue;
+        if (state.served > 0) {
+          socket.end();
+          continue;
+        }
+        const timer = setTimeout(() => {
+          const now = connections.get(socket);
+          if (now?.served === 0 && now.active === 0) socket.destroy();
+        }, graceMs);
+        timer.unref();
+      }
+      await closed;
+    },
+  };
 }
