@@ -224,6 +224,7 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
     cutOffSeconds: options.cutOffSeconds,
     maxProjectedDrainS: options.maxProjectedDrainS,
     graceSeconds: options.graceSeconds,
+    knownCapacity: 0,
     drainCapS: options.drainCapS,
     log,
   };

@@ -105,7 +105,8 @@ export function cpuSnapshot(pids: ServicePids): CpuSnapshot {
 
 /** Share of one core each process used between two snapshots, and how busy the machine was (% of all cores). */
 export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot) {
-  const seconds = (b.at - a.at) / 1000;
+  // Below a second the ticks (10 ms) say little.
+  const seconds = (b.at - a.at) / 1000 < 1 ? Number.NaN : (b.at - a.at) / 1000;
   const share = (x: number, y: number) => Math.round(((y - x) / seconds) * 1000) / 10;
   const total = b.machine.total - a.machine.total;
   return {
@@ -122,6 +123,8 @@ export interface BacklogSample {
   t: number;
   inflight: number;
   pendingOrders: number;
+  /** Of which placed since the step's arrivals began. */
+  pendingOfStep: number;
   outboxRows: { order: number; inventory: number };
   consumerLag: { order: number; inventory: number };
   rssMb: { order: number; inventory: number };
@@ -184,12 +187,13 @@ export class BacklogProbe {
     },
   ) {}
 
-  async sample(t: number, inflight: number): Promise<BacklogSample> {
-    const [pendingOrders, outboxOrder, outboxInventory, lagOrder, lagInventory] = await Promise.all([
-      count(
-        this.databases.order,
-        "select count(*)::text as n from orders where status = 'PENDING' and customer_id = any($1)",
-        [this.customers],
+  /** `since`: orders placed from then on are this step's (`pendingOfStep`). */
+  async sample(t: number, inflight: number, since: Date): Promise<BacklogSample> {
+    const [pending, outboxOrder, outboxInventory, lagOrder, lagInventory] = await Promise.all([
+      this.databases.order.query<{ all: string; step: string }>(
+        `select count(*)::text as all, (count(*) filter (where created_at >= $2))::text as step
+           from orders where status = 'PENDING' and customer_id = any($1)`,
+        [this.customers, since],
       ),
       count(this.databases.order, "select count(*)::text as n from outbox"),
       count(this.databases.inventory, "select count(*)::text as n from outbox"),
@@ -199,7 +203,8 @@ export class BacklogProbe {
     return {
       t,
       inflight,
-      pendingOrders,
+      pendingOrders: Number(pending.rows[0]?.all ?? 0),
+      pendingOfStep: Number(pending.rows[0]?.step ?? 0),
       outboxRows: { order: outboxOrder, inventory: outboxInventory },
       consumerLag: { order: lagOrder, inventory: lagInventory },
       rssMb: { order: rssMb(this.pids.order), inventory: rssMb(this.pids.inventory) },

@@ -65,7 +65,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     searchSeconds: number("search-seconds", values["search-seconds"], quick ? 15 : 60),
     maxProbes: number("probes", values.probes, quick ? 2 : 4),
     warmupSeconds: quick ? 5 : 10,
-    warmupRate: 20,
+    warmupRate: 10,
     drainCapS: quick ? 90 : 180,
     cutOffSeconds: quick ? 5 : 10,
     maxProjectedDrainS: quick ? 20 : 45,

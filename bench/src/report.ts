@@ -134,12 +134,15 @@ export function writeResults(dir: string, result: BenchResult, latest: boolean):
 }
 
 export function printSummary(result: BenchResult, log: (line: string) => void): void {
-  log("offered/s  achieved/s   p50 ms   p95 ms   p99 ms   max ms  sustained");
+  const cell = (value: number | string, width: number) => String(value).padStart(width);
+  log(
+    `${cell("offered/s", 9)}${cell("achieved/s", 12)}${cell("p50 ms", 11)}${cell("p95 ms", 11)}${cell("p99 ms", 11)}${cell("max ms", 11)}  sustained`,
+  );
   for (const step of [...result.rates, ...result.search.probes]) {
     const l = step.sagaLatencyMs;
     log(
-      `${String(step.offeredPerSec).padStart(9)}${String(step.achievedPerSec).padStart(12)}${String(l.p50).padStart(9)}` +
-        `${String(l.p95).padStart(9)}${String(l.p99).padStart(9)}${String(l.max).padStart(9)}  ${step.sustained ? "yes" : "no"}` +
+      `${cell(step.offeredPerSec, 9)}${cell(step.achievedPerSec, 12)}${cell(l.p50, 11)}${cell(l.p95, 11)}` +
+        `${cell(l.p99, 11)}${cell(l.max, 11)}  ${step.sustained ? "yes" : "no"}` +
         (step.kind === "search" ? ` (search, ${step.plannedS} s)` : ""),
     );
   }

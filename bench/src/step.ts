@@ -41,6 +41,8 @@ export interface StepContext {
   /** ... or once draining what is in the system would take longer than this, after `graceSeconds`. */
   maxProjectedDrainS: number;
   graceSeconds: number;
+  /** Highest rate at which earlier steps completed orders: what draining can count on. */
+  knownCapacity: number;
   drainCapS: number;
   log: (line: string) => void;
 }
@@ -79,6 +81,9 @@ export interface StepResult {
     growing: boolean;
     components: Record<string, number>;
   };
+  /** Backlog left by earlier steps when this one began, after waiting `waitedS` for it to drain. */
+  backlogAtStart: number;
+  waitedS: number;
   drained: boolean;
   drainS: number;
   rssMb: { order: number; inventory: number };
@@ -257,8 +262,27 @@ async function consumerPace(pool: Databases["order"], since: number) {
   };
 }
 
-function quiescent(sample: BacklogSample): boolean {
-  return backlogOf(sample) === 0;
+/**
+ * Waits (at most `drainCapS`) until a backlog sample taken after the call finds nothing in flight,
+ * pending, unpublished or unconsumed.
+ */
+async function settle(
+  ctx: StepContext,
+  samples: readonly BacklogSample[],
+  clock: () => number,
+  inflight: () => number,
+): Promise<{ settled: boolean; seconds: number }> {
+  const from = clock();
+  const count = samples.length;
+  while (clock() - from < ctx.drainCapS * 1000) {
+    const last = samples.at(-1);
+    // A sample already under way when this began may predate it: wait for the one after.
+    if (inflight() === 0 && last && samples.length > count + 1 && backlogOf(last) === 0) {
+      return { settled: true, seconds: round((clock() - from) / 1000, 1) };
+    }
+    await sleep(100);
+  }
+  return { settled: false, seconds: round((clock() - from) / 1000, 1) };
 }
 
 /**
@@ -276,15 +300,16 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   const t0 = clock();
+  let stepSince = new Date(t0);
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
       const at = clock();
       try {
         const acceptedBefore = orderIds.length;
-        const sample = await ctx.probe.sample((at - t0) / 1000, inflight);
+        const sample = await ctx.probe.sample((at - t0) / 1000, inflight, stepSince);
         samples.push(sample);
-        completedSoFar.push({ t: sample.t, completed: Math.max(0, acceptedBefore - sample.pendingOrders) });
+        completedSoFar.push({ t: sample.t, completed: Math.max(0, acceptedBefore - sample.pendingOfStep) });
       } catch (error) {
         ctx.log(`backlog sample failed: ${String(error)}`);
       }
@@ -292,6 +317,11 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
     }
   })();
 
+  // Earlier steps may have left work behind (an overloaded one drains slowly): wait for it first.
+  const leftBehind = await settle(ctx, samples, clock, () => 0);
+  const backlogAtStart = samples.at(-1) ? backlogOf(samples.at(-1) as BacklogSample) : 0;
+  stepSince = new Date(clock());
+  let cutReason = "";
   const sagaTopics = [topicName("order-events"), topicName("reservation-events")];
   const offsetsBefore = new Map<string, TopicOffsets>();
   for (const topic of sagaTopics) offsetsBefore.set(topic, await endOffsets(ctx.admin, topic));
@@ -302,15 +332,23 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
     clock,
     shouldStop: () => {
       const last = samples.at(-1);
-      const inSystem = inflight + (last?.pendingOrders ?? 0);
-      if (inSystem / plan.ratePerSec > ctx.cutOffSeconds) return true;
+      const inSystem = inflight + (last?.pendingOfStep ?? 0);
+      if (inSystem / plan.ratePerSec > ctx.cutOffSeconds) {
+        cutReason = `over ${ctx.cutOffSeconds} s of arrivals in the system`;
+        return true;
+      }
       // Past the first seconds, stop once the orders in the system would take too long to drain
       // at the rate the saga has been completing them: the rest of the run would wait on them.
       const latest = completedSoFar.at(-1);
       const earlier = completedSoFar.findLast((c) => latest !== undefined && c.t <= latest.t - 3);
-      if (!latest || !earlier || latest.t < ctx.graceSeconds) return false;
+      if (!latest || !earlier || latest.t - (stepSince.getTime() - t0) / 1000 < ctx.graceSeconds)
+        return false;
       const completionRate = (latest.completed - earlier.completed) / (latest.t - earlier.t);
-      return inSystem / Math.max(0.5, completionRate) > ctx.maxProjectedDrainS;
+      const drainRate = Math.max(0.5, completionRate, ctx.knownCapacity);
+      const drainSeconds = inSystem / drainRate;
+      if (drainSeconds <= ctx.maxProjectedDrainS) return false;
+      cutReason = `${inSystem} orders in the system would take ~${Math.round(drainSeconds)} s to drain at ${drainRate.toFixed(1)}/s`;
+      return true;
     },
     fire: (index, scheduledAt) => {
       const attempt: Attempt = { scheduledAt, sentAt: clock() };
@@ -346,17 +384,9 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
   const evaluatedFrom = window.startedAt + 0.2 * (window.endedAt - window.startedAt);
 
   // Drain: every request answered, nothing pending, published or unconsumed anywhere.
-  const drainStarted = clock();
-  let drained = false;
-  while (clock() - drainStarted < ctx.drainCapS * 1000) {
-    const last = samples.at(-1);
-    if (inflight === 0 && last && last.t * 1000 + t0 > drainStarted && quiescent(last)) {
-      drained = true;
-      break;
-    }
-    await sleep(250);
-  }
-  const drainS = (clock() - drainStarted) / 1000;
+  const drain = await settle(ctx, samples, clock, () => inflight);
+  const drained = drain.settled;
+  const drainS = drain.seconds;
   sampling = false;
   await sampler;
   loopDelay.disable();
@@ -414,29 +444,32 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
   // when the saga keeps up, its capacity when it does not (timeouts are not decisions).
   const achievedPerSec =
     decided / Math.max(1, (Math.max(lastDecision, window.endedAt) - evaluatedFrom) / 1000);
+  ctx.knownCapacity = Math.max(ctx.knownCapacity, achievedPerSec);
 
+  // Sample times count from the sampler's start, which precedes the arrivals by the wait for earlier work.
+  const arrivalsAt = (window.startedAt - t0) / 1000;
   const windowS = (window.endedAt - window.startedAt) / 1000;
   const skipS = (evaluatedFrom - window.startedAt) / 1000;
-  const inWindow = samples.filter((s) => s.t >= skipS && s.t <= windowS);
+  const inWindow = samples
+    .map((s) => ({ ...s, t: s.t - arrivalsAt }))
+    .filter((s) => s.t >= skipS && s.t <= windowS);
   const trend = (value: (s: BacklogSample) => number) =>
     slope(inWindow.map((s) => ({ x: s.t, y: value(s) }))) * Math.max(0, windowS - skipS);
   const growth = trend(backlogOf);
   const threshold = Math.max(50, plan.ratePerSec);
   const growing = growth > threshold;
-  const windowSamples = samples.filter((s) => s.t <= windowS);
+  const windowSamples = samples.filter((s) => s.t >= arrivalsAt - 1 && s.t - arrivalsAt <= windowS);
 
   const postFailures = Object.values(failedPosts).reduce((a, b) => a + b, 0);
   const verdict: string[] = [];
-  if (window.cutShort)
-    verdict.push(
-      `cut short after ${windowS.toFixed(1)} s: over ${ctx.cutOffSeconds} s of orders in the system`,
-    );
+  if (window.cutShort) verdict.push(`cut short after ${windowS.toFixed(1)} s: ${cutReason}`);
   if (growing) verdict.push(`backlog grew by ${Math.round(growth)} (> ${threshold}) over the window`);
   if (achievedPerSec < 0.9 * plan.ratePerSec)
     verdict.push(`achieved ${achievedPerSec.toFixed(0)}/s < 90 % of ${plan.ratePerSec}/s`);
   if (postFailures > 0.01 * attempts.length) verdict.push(`${postFailures} POSTs failed`);
   if ((outcomes.REJECTED_TIMEOUT ?? 0) > 0) verdict.push(`${outcomes.REJECTED_TIMEOUT} orders timed out`);
   if (unfinished > 0) verdict.push(`${unfinished} orders unfinished after draining`);
+  if (!leftBehind.settled) verdict.push(`started with ${backlogAtStart} items left by earlier steps`);
 
   const maxOf = (values: number[]) => round(Math.max(0, ...values.filter(Number.isFinite)), 1);
   const lateness = summarize(window.lateness);
@@ -472,6 +505,8 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
         lagInventoryService: Math.round(trend((s) => s.consumerLag.inventory)),
       },
     },
+    backlogAtStart,
+    waitedS: leftBehind.seconds,
     drained,
     drainS: round(drainS, 1),
     rssMb: {
