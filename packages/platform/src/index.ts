@@ -9,6 +9,7 @@ export {
 export { ConfigError, describeConfig, env, parseConfig } from "./config.js";
 export { apiReferencePage, type OpenApiDocument, type OpenApiOperation } from "./docs.js";
 export {
+  answerClientErrors,
   createHttpApp,
   type ErrorMapper,
   fieldErrors,
@@ -17,9 +18,21 @@ export {
   type ReadinessCheck,
   type RequestVariables,
   readJsonBody,
+  requestErrorResponse,
 } from "./http.js";
-export { type Running, runUntilSignalled } from "./lifecycle.js";
+export { type DrainableServer, drainable, type Running, runUntilSignalled } from "./lifecycle.js";
 export { createLogger, type Logger } from "./logger.js";
+export {
+  Counter,
+  createMetricsRegistry,
+  Gauge,
+  Histogram,
+  HTTP_DURATION_BUCKETS,
+  httpMetrics,
+  metricsHandler,
+  Registry,
+  routeOf,
+} from "./metrics.js";
 export {
   type FieldError,
   type Problem,

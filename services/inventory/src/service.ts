@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
+import { getRequestListener } from "@hono/node-server";
 import {
   DEAD_LETTER_TOPIC,
   EventCodec,
@@ -9,12 +11,30 @@ import {
   keyFor,
   topicName,
 } from "@stocksaga/contracts";
-import { createKafka, createProducer, OutboxRelay, Subscription } from "@stocksaga/messaging";
-import type { Logger, Running } from "@stocksaga/platform";
+import {
+  consumerLagMetrics,
+  createKafka,
+  createProducer,
+  OutboxRelay,
+  outboxRelayMetrics,
+  Subscription,
+  subscriptionMetrics,
+} from "@stocksaga/messaging";
+import {
+  answerClientErrors,
+  createMetricsRegistry,
+  drainable,
+  type Logger,
+  parseTraceparent,
+  type Running,
+  requestErrorResponse,
+} from "@stocksaga/platform";
 import { InventoryApplication } from "./application/inventory.js";
 import type { InventoryConfig } from "./config.js";
 import { createInventoryHttpApp } from "./http/app.js";
+import { eventLogContext, loggingHandled, logPublished } from "./messaging/logging.js";
 import { inventoryReactions } from "./messaging/reactions.js";
+import { inventoryMetrics } from "./metrics.js";
 import { createDatabase, createPool, OUTBOX_CHANNEL, OUTBOX_LOCK_KEY } from "./persistence/database.js";
 
 /** What this service writes and reads; the codec refuses to start unless each schema is registered. */
@@ -55,11 +75,14 @@ export async function startInventoryService(
   const producer = createProducer(kafka);
   await producer.connect();
 
+  const metrics = createMetricsRegistry();
   const inventory = new InventoryApplication({
     db,
+    onCommitted: inventoryMetrics(metrics),
     route: (event: IntegrationEvent) => ({ topic: codec.topicFor(event.type), key: keyFor(event) }),
   });
 
+  const relayMetrics = outboxRelayMetrics(metrics, { backlog: () => relay.backlog(), logger });
   const relay = new OutboxRelay({
     pool,
     producer,
@@ -73,6 +96,12 @@ export async function startInventoryService(
       value: codec.encode(row.payload as IntegrationEvent),
       headers: { ...(row.headers ?? {}), "event-type": row.eventType, "event-id": row.eventId },
     }),
+    hooks: {
+      published: (rows) => {
+        relayMetrics.published(rows);
+        logPublished(logger, rows);
+      },
+    },
   });
   await relay.start();
 
@@ -81,16 +110,27 @@ export async function startInventoryService(
     groupId: config.KAFKA_GROUP_ID,
     topics: [topicName("order-events")],
     decode: (topic, value) => codec.decode(topic, value),
-    handle: inventoryReactions(inventory, config.KAFKA_GROUP_ID, {
-      reservationTtlMs: config.RESERVATION_TTL_MS,
-      newReservationId: randomUUID,
-      now: () => new Date(),
-    }),
+    handle: loggingHandled(
+      logger,
+      inventoryReactions(inventory, config.KAFKA_GROUP_ID, {
+        reservationTtlMs: config.RESERVATION_TTL_MS,
+        newReservationId: randomUUID,
+        now: () => new Date(),
+      }),
+    ),
     deadLetters: { producer, topic: topicName(DEAD_LETTER_TOPIC) },
     logger,
     onFatal: fatal,
+    hooks: subscriptionMetrics(metrics),
+    logContext: eventLogContext,
   });
   await subscription.start();
+  const lag = consumerLagMetrics(metrics, {
+    kafka,
+    groupId: config.KAFKA_GROUP_ID,
+    topics: [topicName("order-events")],
+    logger,
+  });
 
   // One sweep at a time per instance; a tick that finds the last one still running skips.
   let sweeping: Promise<void> | undefined;
@@ -99,9 +139,14 @@ export async function startInventoryService(
       .expireOverdue(SWEEP_BATCH)
       .then(
         ({ expired, failures }) => {
-          if (expired > 0) logger.info({ expired }, "expired reservations past their expiry");
-          for (const { reservationId, error } of failures) {
-            logger.warn({ err: error, reservationId }, "could not expire a reservation; will retry");
+          for (const { reservationId, orderId, traceparent } of expired) {
+            logger.info(
+              { orderId, reservationId, traceId: parseTraceparent(traceparent)?.traceId },
+              "expired a reservation past its expiry",
+            );
+          }
+          for (const { reservationId, orderId, error } of failures) {
+            logger.warn({ err: error, orderId, reservationId }, "could not expire a reservation; will retry");
           }
         },
         (error: unknown) => logger.warn({ err: error }, "expiry sweep failed; will retry"),
@@ -116,6 +161,8 @@ export async function startInventoryService(
     inventory,
     jwtSecret: config.AUTH_JWT_SECRET,
     logger,
+    metrics,
+    rateLimit: { perSecond: config.HTTP_RATE_LIMIT_PER_SECOND, burst: config.HTTP_RATE_LIMIT_BURST },
     readiness: [
       { name: "database", check: async () => (await db.$queryRaw<unknown[]>`select 1`).length === 1 },
       { name: "consumer", check: async () => subscription.joined },
@@ -126,23 +173,24 @@ export async function startInventoryService(
       },
     ],
   });
-  const server = serve({
-    fetch: app.fetch,
-    port: config.INVENTORY_SERVICE_PORT,
-    hostname: config.INVENTORY_SERVICE_HOST,
-  });
-  await new Promise<void>((resolve) => server.once("listening", resolve));
+  // Requests node or the adapter cannot parse are answered with problem+json like any other error.
+  const server = createServer(getRequestListener(app.fetch, { errorHandler: requestErrorResponse }));
+  answerClientErrors(server);
+  const connections = drainable(server);
+  server.listen(config.INVENTORY_SERVICE_PORT, config.INVENTORY_SERVICE_HOST);
+  await once(server, "listening");
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, host: config.INVENTORY_SERVICE_HOST }, "inventory service listening");
 
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopped ??= (async () => {
-      // New requests are refused from here; in-flight ones finish before close resolves.
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // No new connections from here; every request already sent is answered before this resolves.
+      const closed = connections.close();
       clearInterval(sweeper);
       await sweeping;
       await subscription.stop();
+      await lag.stop();
       await closed;
       await relay.stop();
       await producer.disconnect();

@@ -1,5 +1,7 @@
+import { once } from "node:events";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
+import { getRequestListener } from "@hono/node-server";
 import {
   DEAD_LETTER_TOPIC,
   EventCodec,
@@ -8,12 +10,30 @@ import {
   keyFor,
   topicName,
 } from "@stocksaga/contracts";
-import { createKafka, createProducer, OutboxRelay, Subscription } from "@stocksaga/messaging";
-import type { Logger, Running } from "@stocksaga/platform";
+import {
+  consumerLagMetrics,
+  createKafka,
+  createProducer,
+  OutboxRelay,
+  outboxRelayMetrics,
+  Subscription,
+  subscriptionMetrics,
+} from "@stocksaga/messaging";
+import {
+  answerClientErrors,
+  createMetricsRegistry,
+  drainable,
+  type Logger,
+  parseTraceparent,
+  type Running,
+  requestErrorResponse,
+} from "@stocksaga/platform";
 import { OrderApplication } from "./application/orders.js";
 import type { OrderConfig } from "./config.js";
 import { createOrderHttpApp } from "./http/app.js";
+import { eventLogContext, loggingHandled, logPublished } from "./messaging/logging.js";
 import { orderReactions } from "./messaging/reactions.js";
+import { sagaMetrics } from "./metrics.js";
 import { createDatabase, createPool, OUTBOX_CHANNEL, OUTBOX_LOCK_KEY } from "./persistence/database.js";
 import { OrderChangeFeed } from "./persistence/order-changes.js";
 
@@ -50,12 +70,15 @@ export async function startOrderService(
   const producer = createProducer(kafka);
   await producer.connect();
 
+  const metrics = createMetricsRegistry();
   const orders = new OrderApplication({
     db,
+    onCommitted: sagaMetrics(metrics),
     decisionTimeoutMs: config.ORDER_DECISION_TIMEOUT_MS,
     route: (event: IntegrationEvent) => ({ topic: codec.topicFor(event.type), key: keyFor(event) }),
   });
 
+  const relayMetrics = outboxRelayMetrics(metrics, { backlog: () => relay.backlog(), logger });
   const relay = new OutboxRelay({
     pool,
     producer,
@@ -69,6 +92,12 @@ export async function startOrderService(
       value: codec.encode(row.payload as IntegrationEvent),
       headers: { ...(row.headers ?? {}), "event-type": row.eventType, "event-id": row.eventId },
     }),
+    hooks: {
+      published: (rows) => {
+        relayMetrics.published(rows);
+        logPublished(logger, rows);
+      },
+    },
   });
   await relay.start();
 
@@ -77,12 +106,20 @@ export async function startOrderService(
     groupId: config.KAFKA_GROUP_ID,
     topics: [topicName("reservation-events")],
     decode: (topic, value) => codec.decode(topic, value),
-    handle: orderReactions(orders, config.KAFKA_GROUP_ID),
+    handle: loggingHandled(logger, orderReactions(orders, config.KAFKA_GROUP_ID)),
     deadLetters: { producer, topic: topicName(DEAD_LETTER_TOPIC) },
     logger,
     onFatal: fatal,
+    hooks: subscriptionMetrics(metrics),
+    logContext: eventLogContext,
   });
   await subscription.start();
+  const lag = consumerLagMetrics(metrics, {
+    kafka,
+    groupId: config.KAFKA_GROUP_ID,
+    topics: [topicName("reservation-events")],
+    logger,
+  });
 
   const changes = new OrderChangeFeed(pool, logger);
   await changes.start();
@@ -90,7 +127,12 @@ export async function startOrderService(
   const sweeper = setInterval(() => {
     orders.rejectOverdue(200).then(
       (rejected) => {
-        if (rejected > 0) logger.info({ rejected }, "rejected orders past their decision deadline");
+        for (const { orderId, traceparent } of rejected) {
+          logger.info(
+            { orderId, traceId: parseTraceparent(traceparent)?.traceId },
+            "rejected order past its decision deadline",
+          );
+        }
       },
       (error: unknown) => logger.warn({ err: error }, "timeout sweep failed; will retry"),
     );
@@ -102,6 +144,8 @@ export async function startOrderService(
     changes,
     jwtSecret: config.AUTH_JWT_SECRET,
     logger,
+    metrics,
+    rateLimit: { perSecond: config.HTTP_RATE_LIMIT_PER_SECOND, burst: config.HTTP_RATE_LIMIT_BURST },
     readiness: [
       { name: "database", check: async () => (await db.$queryRaw<unknown[]>`select 1`).length === 1 },
       { name: "consumer", check: async () => subscription.joined },
@@ -113,23 +157,24 @@ export async function startOrderService(
       { name: "changeFeed", check: async () => changes.listening },
     ],
   });
-  const server = serve({
-    fetch: app.fetch,
-    port: config.ORDER_SERVICE_PORT,
-    hostname: config.ORDER_SERVICE_HOST,
-  });
-  await new Promise<void>((resolve) => server.once("listening", resolve));
+  // Requests node or the adapter cannot parse are answered with problem+json like any other error.
+  const server = createServer(getRequestListener(app.fetch, { errorHandler: requestErrorResponse }));
+  answerClientErrors(server);
+  const connections = drainable(server);
+  server.listen(config.ORDER_SERVICE_PORT, config.ORDER_SERVICE_HOST);
+  await once(server, "listening");
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, host: config.ORDER_SERVICE_HOST }, "order service listening");
 
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopped ??= (async () => {
-      // New requests are refused from here; in-flight ones finish before close resolves.
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // No new connections from here; every request already sent is answered before this resolves.
+      const closed = connections.close();
       clearInterval(sweeper);
       await changes.stop();
       await subscription.stop();
+      await lag.stop();
       await closed;
       await relay.stop();
       await producer.disconnect();

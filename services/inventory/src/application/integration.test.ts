@@ -1,3 +1,5 @@
+import { SAMPLE_EVENTS } from "@stocksaga/contracts/fixtures";
+import { parseTraceparent } from "@stocksaga/platform";
 import { describe, expect, it } from "vitest";
 import { decide, type InventoryEvent, inventoryState } from "../domain/index.js";
 import {
@@ -14,7 +16,7 @@ import {
   stockReleased,
   stockReserved,
 } from "../domain/testing.js";
-import { type Causation, toIntegrationEvents } from "./integration.js";
+import { type Causation, causedBy, startedByClock, toIntegrationEvents } from "./integration.js";
 
 const CAUSE: Causation = {
   causationId: "3e9a1f64-2c7b-4d85-b0e6-5a4c3d2e1f00",
@@ -162,5 +164,33 @@ describe("domain events → integration events", () => {
       "StockRejected",
     ]);
     expect(new Set(emitted.map((event) => event.metadata.eventId)).size).toBe(3);
+  });
+});
+
+describe("causation and trace context", () => {
+  it("a reaction names the event as its cause and continues its trace in a child span", () => {
+    const received = SAMPLE_EVENTS.OrderConfirmed;
+    const cause = causedBy(received);
+    expect(cause.causationId).toBe(received.metadata.eventId);
+    const parent = parseTraceparent(received.metadata.traceparent);
+    const child = parseTraceparent(cause.traceparent);
+    expect(child?.traceId).toBe(parent?.traceId);
+    expect(child?.spanId).toMatch(/^[0-9a-f]{16}$/);
+    expect(child?.spanId).not.toBe(parent?.spanId);
+  });
+
+  it("a reaction to an event without trace context starts a trace of its own", () => {
+    const received = {
+      ...SAMPLE_EVENTS.OrderRejected,
+      metadata: { ...SAMPLE_EVENTS.OrderRejected.metadata, traceparent: null },
+    };
+    expect(parseTraceparent(causedBy(received).traceparent)?.traceId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("a change the clock started has no cause and a new root span each time", () => {
+    const [a, b] = [startedByClock(), startedByClock()];
+    expect(a.causationId).toBeNull();
+    expect(parseTraceparent(a.traceparent)?.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(parseTraceparent(a.traceparent)?.traceId).not.toBe(parseTraceparent(b.traceparent)?.traceId);
   });
 });

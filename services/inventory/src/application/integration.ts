@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IntegrationEvent } from "@stocksaga/contracts";
+import { childSpan, formatTraceparent, parseTraceparent } from "@stocksaga/platform";
 import type { InventoryEvent } from "../domain/index.js";
 
 export const PRODUCER = "inventory-service";
@@ -8,6 +9,22 @@ export interface Causation {
   /** The event this change reacts to; null when a person or the clock started it. */
   causationId: string | null;
   traceparent: string | null;
+}
+
+/**
+ * A reaction to `received`: its events name it as their cause and carry a child span of its
+ * trace (a new trace when it carried none), so one order's saga stays one trace across services.
+ */
+export function causedBy(received: IntegrationEvent): Causation {
+  return {
+    causationId: received.metadata.eventId,
+    traceparent: formatTraceparent(childSpan(parseTraceparent(received.metadata.traceparent))),
+  };
+}
+
+/** A change the clock started (a sweeper): no cause, the root span of a new trace. */
+export function startedByClock(): Causation {
+  return { causationId: null, traceparent: formatTraceparent(childSpan()) };
 }
 
 /**

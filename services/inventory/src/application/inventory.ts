@@ -5,6 +5,7 @@ import {
   evolve,
   InvalidStockAdjustment,
   type InventoryCommand,
+  type InventoryEvent,
   type InventoryState,
   inventoryState,
   ProductNotFound,
@@ -20,7 +21,7 @@ import {
   recordEvents,
   saveChanges,
 } from "../persistence/inventory-store.js";
-import { type Causation, toIntegrationEvents } from "./integration.js";
+import { type Causation, causedBy, startedByClock, toIntegrationEvents } from "./integration.js";
 
 /** What an order event asks of the inventory. */
 export type OrderReaction = ReserveStock | CommitReservations | ReleaseReservations;
@@ -35,6 +36,8 @@ export interface Received {
 
 export interface InventoryApplicationOptions {
   db: Database;
+  /** Told of the domain events of each committed transaction; never of one rolled back. */
+  onCommitted?: (events: readonly InventoryEvent[]) => void;
   /** Topic and key of an outgoing event: the topic map of @stocksaga/contracts. */
   route: (event: IntegrationEvent) => { topic: string; key: string };
   clock?: () => Date;
@@ -56,8 +59,8 @@ export interface AdjustStockRequest {
 }
 
 export interface ExpirySweep {
-  expired: number;
-  failures: { reservationId: string; error: unknown }[];
+  expired: { reservationId: string; orderId: string; traceparent: string }[];
+  failures: { reservationId: string; orderId: string; error: unknown }[];
 }
 
 /** `on_hand` is a PostgreSQL integer: an adjustment beyond it is refused before it reaches the database. */
@@ -76,7 +79,7 @@ export class InventoryApplication {
   }
 
   async createProduct(request: CreateProductRequest): Promise<LockedProduct> {
-    return this.options.db.$transaction(async (tx) => {
+    return this.committing(async (tx, emitted) => {
       const now = this.clock();
       const state = inventoryState({ products: await lockProducts(tx, [request.sku]) });
       await this.apply(
@@ -84,13 +87,14 @@ export class InventoryApplication {
         { type: "CreateProduct", sku: request.sku, name: request.name, onHand: request.onHand, now },
         state,
         { causationId: null, traceparent: request.traceparent },
+        emitted,
       );
       return { sku: request.sku, name: request.name, onHand: request.onHand, reserved: 0, updatedAt: now };
     });
   }
 
   async adjustStock(request: AdjustStockRequest): Promise<LockedProduct> {
-    return this.options.db.$transaction(async (tx) => {
+    return this.committing(async (tx, emitted) => {
       const now = this.clock();
       const [product] = await lockProducts(tx, [request.sku]);
       if (product === undefined) throw new ProductNotFound(request.sku);
@@ -111,6 +115,7 @@ export class InventoryApplication {
         },
         inventoryState({ products: [product] }),
         { causationId: null, traceparent: request.traceparent },
+        emitted,
       );
       const stock = after.products.get(request.sku) ?? product;
       return { ...product, onHand: stock.onHand, reserved: stock.reserved, updatedAt: now };
@@ -119,7 +124,7 @@ export class InventoryApplication {
 
   /** Applies the command an order event asks for, exactly once per event id. */
   async react(orderId: string, command: OrderReaction, received: Received): Promise<void> {
-    await this.options.db.$transaction(async (tx) => {
+    await this.committing(async (tx, emitted) => {
       if (
         await alreadyProcessed(tx, received.consumer, {
           eventId: received.event.metadata.eventId,
@@ -134,10 +139,7 @@ export class InventoryApplication {
           ? command.lines.map((line) => line.sku)
           : (order?.reservations.map((reservation) => reservation.sku) ?? []);
       const state = inventoryState({ products: await lockProducts(tx, skus), orders: order ? [order] : [] });
-      await this.apply(tx, command, state, {
-        causationId: received.event.metadata.eventId,
-        traceparent: received.event.metadata.traceparent,
-      });
+      await this.apply(tx, command, state, causedBy(received.event), emitted);
     });
   }
 
@@ -153,12 +155,13 @@ export class InventoryApplication {
       orderBy: { expiresAt: "asc" },
       take: limit,
     });
-    const sweep: ExpirySweep = { expired: 0, failures: [] };
+    const sweep: ExpirySweep = { expired: [], failures: [] };
     for (const { id, orderId } of due) {
+      const cause = startedByClock();
       try {
-        sweep.expired += await this.options.db.$transaction(async (tx) => {
+        const expired = await this.committing(async (tx, emitted) => {
           const order = await lockOrderRequest(tx, orderId);
-          if (!order) return 0;
+          if (!order) return false;
           const state = inventoryState({
             products: await lockProducts(
               tx,
@@ -170,15 +173,27 @@ export class InventoryApplication {
             tx,
             { type: "ExpireReservation", orderId, reservationId: id, now: this.clock() },
             state,
-            { causationId: null, traceparent: null },
+            cause,
+            emitted,
           );
-          return after === state ? 0 : 1;
+          return after !== state;
         });
+        if (expired && cause.traceparent) {
+          sweep.expired.push({ reservationId: id, orderId, traceparent: cause.traceparent });
+        }
       } catch (error) {
-        sweep.failures.push({ reservationId: id, error });
+        sweep.failures.push({ reservationId: id, orderId, error });
       }
     }
     return sweep;
+  }
+
+  /** One transaction; the events it decided are told to `onCommitted` once it committed. */
+  private async committing<T>(work: (tx: Tx, emitted: InventoryEvent[]) => Promise<T>): Promise<T> {
+    const emitted: InventoryEvent[] = [];
+    const result = await this.options.db.$transaction((tx) => work(tx, emitted));
+    if (emitted.length > 0) this.options.onCommitted?.(emitted);
+    return result;
   }
 
   /** decide → evolve → save: returns the state after the command (the same object when nothing changed). */
@@ -187,9 +202,11 @@ export class InventoryApplication {
     command: InventoryCommand,
     state: InventoryState,
     cause: Causation,
+    emitted: InventoryEvent[],
   ): Promise<InventoryState> {
     const events = decide(command, state);
     if (events.length === 0) return state;
+    emitted.push(...events);
     const after = events.reduce(evolve, state);
     await saveChanges(tx, state, after, events, this.clock());
     await recordEvents(tx, toIntegrationEvents(events, cause), this.options.route);

@@ -1,4 +1,12 @@
-import { apiReferencePage, createHttpApp, type Logger, type ReadinessCheck } from "@stocksaga/platform";
+import {
+  apiReferencePage,
+  createHttpApp,
+  httpMetrics,
+  type Logger,
+  metricsHandler,
+  type ReadinessCheck,
+  type Registry,
+} from "@stocksaga/platform";
 import type { Hono } from "hono";
 import type { Database } from "../persistence/database.js";
 import { mapInventoryError } from "./errors.js";
@@ -12,12 +20,19 @@ export function createInventoryHttpApp(deps: {
   jwtSecret: string;
   logger: Logger;
   readiness: readonly ReadinessCheck[];
+  /** Serves `GET /metrics` (no token: an internal network's concern) and times every request. */
+  metrics?: Registry;
+  /** Per-client token buckets (requests per second, burst); bearer tokens are verified with `jwtSecret`. */
+  rateLimit?: { perSecond: number; burst: number };
 }): Hono<InventoryEnv> {
   const app = createHttpApp<InventoryEnv>({
     logger: deps.logger,
     mapError: mapInventoryError,
     readiness: deps.readiness,
+    ...(deps.metrics ? { onResponse: httpMetrics(deps.metrics) } : {}),
+    ...(deps.rateLimit ? { rateLimit: { ...deps.rateLimit, jwtSecret: deps.jwtSecret } } : {}),
   });
+  if (deps.metrics) app.get("/metrics", metricsHandler(deps.metrics));
   app.get("/openapi.json", (c) => c.json(inventoryOpenApi));
   app.get("/docs", (c) => c.html(apiReferencePage(inventoryOpenApi)));
   app.route("/products", productRoutes(deps));

@@ -17,6 +17,7 @@ export function reservationRoutes(deps: { db: Database; jwtSecret: string }): Ho
   app.get("/", async (c) => {
     const { orderId } = parseQuery(c, listQuery);
     const normalised = orderId.toLowerCase();
+    c.set("logger", c.var.logger.child({ orderId: normalised }));
     return c.json({ orderId: normalised, items: await reservationsOfOrder(deps.db, normalised) });
   });
 

@@ -21,7 +21,7 @@ import {
   type TimelineEntry,
   updateOrder,
 } from "../persistence/order-store.js";
-import { type Causation, toIntegrationEvents } from "./integration.js";
+import { type Causation, causedBy, startedByClock, toIntegrationEvents } from "./integration.js";
 
 /** The key request of an idempotent submission was already used for another body. */
 export class IdempotencyKeyReused extends Error {
@@ -40,8 +40,23 @@ export interface Received {
   offset: string;
 }
 
+/** A change of one order, told after its transaction committed (what metrics count). */
+export interface OrderChange {
+  before: OrderState;
+  after: Order;
+  events: readonly OrderEvent[];
+}
+
+/** An order the timeout sweeper rejected, and the trace its rejection started. */
+export interface OverdueRejection {
+  orderId: string;
+  traceparent: string;
+}
+
 export interface OrderApplicationOptions {
   db: Database;
+  /** Told of each committed change that produced events; never of one rolled back. */
+  onCommitted?: (change: OrderChange) => void;
   decisionTimeoutMs: number;
   /** Topic and key of an outgoing event: the topic map of @stocksaga/contracts. */
   route: (event: IntegrationEvent) => { topic: string; key: string };
@@ -79,7 +94,7 @@ export class OrderApplication {
         }),
       )
       .digest("hex");
-    return this.options.db.$transaction(async (tx) => {
+    const result = await this.options.db.$transaction(async (tx) => {
       if (request.idempotencyKey !== undefined) {
         // Two requests with one key wait for each other here, so exactly one creates the order.
         await tx.$executeRaw`select pg_advisory_xact_lock(hashtextextended(${`${request.customerId}\n${request.idempotencyKey}`}, 0))`;
@@ -96,7 +111,7 @@ export class OrderApplication {
           if (existing.requestHash !== requestHash) throw new IdempotencyKeyReused(request.idempotencyKey);
           const { state } = await lockOrder(tx, existing.id);
           if (state.status === "NOT_PLACED") throw new OrderNotFound(existing.id);
-          return { order: state, replayed: true };
+          return { order: state, replayed: true, change: undefined };
         }
       }
       const orderId = this.newOrderId();
@@ -119,8 +134,10 @@ export class OrderApplication {
         request.idempotencyKey !== undefined ? { key: request.idempotencyKey, requestHash } : undefined,
       );
       await this.record(tx, orderId, events, { causationId: null, traceparent: request.traceparent });
-      return { order: placed, replayed: false };
+      return { order: placed, replayed: false, change: { before: initial, after: placed, events } };
     });
+    this.committed(result.change);
+    return { order: result.order, replayed: result.replayed };
   }
 
   /** Cancels on behalf of a customer; another customer's order does not exist for them. */
@@ -131,7 +148,7 @@ export class OrderApplication {
     reason: string;
     traceparent: string | null;
   }): Promise<{ order: Order; changed: boolean }> {
-    return this.options.db.$transaction(async (tx) => {
+    const result = await this.options.db.$transaction(async (tx) => {
       const { state, version } = await lockOrder(tx, request.orderId);
       if (state.status === "NOT_PLACED" || (!request.isAdmin && state.customerId !== request.requestedBy)) {
         throw new OrderNotFound(request.orderId);
@@ -146,12 +163,14 @@ export class OrderApplication {
         },
         state,
       );
-      if (events.length === 0) return { order: state, changed: false };
+      if (events.length === 0) return { order: state, changed: false, change: undefined };
       const next = fold(state, events) as Order;
       await updateOrder(tx, state, next, version);
       await this.record(tx, request.orderId, events, { causationId: null, traceparent: request.traceparent });
-      return { order: next, changed: true };
+      return { order: next, changed: true, change: { before: state, after: next, events } };
     });
+    this.committed(result.change);
+    return { order: result.order, changed: result.changed };
   }
 
   /**
@@ -159,34 +178,28 @@ export class OrderApplication {
    * `undefined` only records the event in the order's history (events that need no decision).
    */
   async react(orderId: string, command: OrderCommand | undefined, received: Received): Promise<void> {
-    await this.options.db.$transaction(async (tx) => {
+    const change = await this.options.db.$transaction(async (tx): Promise<OrderChange | undefined> => {
       if (
         await alreadyProcessed(tx, received.consumer, {
           eventId: received.event.metadata.eventId,
           ...received,
         })
       ) {
-        return;
+        return undefined;
       }
       const { state, version } = await lockOrder(tx, orderId);
       if (state.status === "NOT_PLACED") throw new OrderNotFound(orderId);
       const events = command ? decide(command, state) : [];
-      if (events.length > 0) await updateOrder(tx, state, fold(state, events) as Order, version);
-      await this.record(
-        tx,
-        orderId,
-        events,
-        {
-          causationId: received.event.metadata.eventId,
-          traceparent: received.event.metadata.traceparent,
-        },
-        received.event,
-      );
+      const after = events.length > 0 ? (fold(state, events) as Order) : state;
+      if (events.length > 0) await updateOrder(tx, state, after, version);
+      await this.record(tx, orderId, events, causedBy(received.event), received.event);
+      return events.length > 0 ? { before: state, after, events } : undefined;
     });
+    this.committed(change);
   }
 
-  /** Rejects orders still PENDING past their deadline; returns how many it rejected. */
-  async rejectOverdue(limit: number): Promise<number> {
+  /** Rejects orders still PENDING past their deadline, each in a trace of its own; returns those it rejected. */
+  async rejectOverdue(limit: number): Promise<OverdueRejection[]> {
     const now = this.clock();
     const overdue = await this.options.db.order.findMany({
       where: { status: "PENDING", decisionDeadline: { lt: now } },
@@ -194,19 +207,27 @@ export class OrderApplication {
       orderBy: { decisionDeadline: "asc" },
       take: limit,
     });
-    let rejected = 0;
+    const rejected: OverdueRejection[] = [];
     for (const { id } of overdue) {
-      rejected += await this.options.db.$transaction(async (tx) => {
+      const cause = startedByClock();
+      const change = await this.options.db.$transaction(async (tx): Promise<OrderChange | undefined> => {
         const { state, version } = await lockOrder(tx, id);
-        if (state.status === "NOT_PLACED") return 0;
+        if (state.status === "NOT_PLACED") return undefined;
         const events = decide({ type: "RejectForTimeout", orderId: id, now: this.clock() }, state);
-        if (events.length === 0) return 0;
-        await updateOrder(tx, state, fold(state, events) as Order, version);
-        await this.record(tx, id, events, { causationId: null, traceparent: null });
-        return 1;
+        if (events.length === 0) return undefined;
+        const after = fold(state, events) as Order;
+        await updateOrder(tx, state, after, version);
+        await this.record(tx, id, events, cause);
+        return { before: state, after, events };
       });
+      this.committed(change);
+      if (change && cause.traceparent) rejected.push({ orderId: id, traceparent: cause.traceparent });
     }
     return rejected;
+  }
+
+  private committed(change: OrderChange | undefined): void {
+    if (change) this.options.onCommitted?.(change);
   }
 
   private async record(

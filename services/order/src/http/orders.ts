@@ -9,7 +9,7 @@ import {
   type RequestVariables,
   readJsonBody,
 } from "@stocksaga/platform";
-import { Hono } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { OrderApplication } from "../application/orders.js";
@@ -25,7 +25,13 @@ import {
   viewOfDomainOrder,
 } from "../persistence/order-queries.js";
 
-export type OrderEnv = { Variables: RequestVariables & AuthVariables };
+export type OrderEnv = {
+  Variables: RequestVariables &
+    AuthVariables & {
+      /** This request's span: a child of the caller's `traceparent`, or the root of a new trace. */
+      traceparent: string;
+    };
+};
 
 export const SKU = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -75,8 +81,16 @@ const listQuery = z
   })
   .strict();
 
-function traceOf(header: string | undefined): string {
-  return formatTraceparent(childSpan(parseTraceparent(header)));
+/** Every line logged about a request to an order route carries its trace id (and order id, once known). */
+const tracing: MiddlewareHandler<OrderEnv> = async (c, next) => {
+  const span = childSpan(parseTraceparent(c.req.header("traceparent")));
+  c.set("traceparent", formatTraceparent(span));
+  c.set("logger", c.var.logger.child({ traceId: span.traceId }));
+  await next();
+};
+
+function concernsOrder(c: Context<OrderEnv>, orderId: string): void {
+  if (UUID.test(orderId)) c.set("logger", c.var.logger.child({ orderId: orderId.toLowerCase() }));
 }
 
 export function orderRoutes(deps: {
@@ -86,6 +100,7 @@ export function orderRoutes(deps: {
   jwtSecret: string;
 }): Hono<OrderEnv> {
   const app = new Hono<OrderEnv>();
+  app.use("*", tracing);
   app.use("*", authenticate(deps.jwtSecret));
 
   /** Someone else's order does not exist for you: 404, never 403, so ids leak nothing. */
@@ -110,8 +125,11 @@ export function orderRoutes(deps: {
       fulfilment: body.fulfilment,
       lines: body.items,
       idempotencyKey: keyHeader,
-      traceparent: traceOf(c.req.header("traceparent")),
+      traceparent: c.var.traceparent,
     });
+    concernsOrder(c, order.orderId);
+    if (replayed) c.var.logger.info({ idempotencyKey: keyHeader }, "order placement replayed");
+    else c.var.logger.info({ lines: order.lines.length, fulfilment: order.fulfilment }, "order placed");
     c.header("location", `/orders/${order.orderId}`);
     if (replayed) c.header("idempotent-replayed", "true");
     return c.json(viewOfDomainOrder(order), 202);
@@ -134,10 +152,14 @@ export function orderRoutes(deps: {
     return c.json(page);
   });
 
-  app.get("/:orderId", async (c) => c.json(await visibleOrder(c.req.param("orderId"), c.var.principal)));
+  app.get("/:orderId", async (c) => {
+    concernsOrder(c, c.req.param("orderId"));
+    return c.json(await visibleOrder(c.req.param("orderId"), c.var.principal));
+  });
 
   app.post("/:orderId/cancel", async (c) => {
     const orderId = c.req.param("orderId");
+    concernsOrder(c, orderId);
     await visibleOrder(orderId, c.var.principal);
     const hasBody =
       (c.req.header("content-length") ?? "0") !== "0" || c.req.header("transfer-encoding") !== undefined;
@@ -147,17 +169,20 @@ export function orderRoutes(deps: {
       requestedBy: c.var.principal.customerId,
       isAdmin: c.var.principal.isAdmin,
       reason: body.reason ?? "cancelled by the customer",
-      traceparent: traceOf(c.req.header("traceparent")),
+      traceparent: c.var.traceparent,
     });
+    if (changed) c.var.logger.info({ reason: order.cancellation?.reason }, "order cancelled");
     return c.json(viewOfDomainOrder(order), changed ? 202 : 200);
   });
 
   app.get("/:orderId/timeline", async (c) => {
+    concernsOrder(c, c.req.param("orderId"));
     const order = await visibleOrder(c.req.param("orderId"), c.var.principal);
     return c.json({ orderId: order.orderId, events: await orderTimeline(deps.db, order.orderId) });
   });
 
   app.get("/:orderId/events", async (c) => {
+    concernsOrder(c, c.req.param("orderId"));
     const first = await visibleOrder(c.req.param("orderId"), c.var.principal);
     return streamSSE(c, async (stream) => {
       let last = "";
