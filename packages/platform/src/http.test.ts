@@ -78,6 +78,26 @@ describe("the HTTP frame", () => {
     expect(JSON.parse(text).detail).toContain("req-123");
   });
 
+  it("answers 503 with Retry-After when no database connection was free in time", async () => {
+    const http = createHttpApp<{ Variables: RequestVariables }>({ logger: silent });
+    http.get("/busy", () => {
+      throw Object.assign(
+        new Error("Transaction API error: Unable to start a transaction in the given time."),
+        {
+          code: "P2028",
+        },
+      );
+    });
+    http.get("/closed", () => {
+      throw Object.assign(new Error("Transaction API error: Transaction already closed"), { code: "P2028" });
+    });
+    const busy = await http.request("/busy");
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get("retry-after")).toBe("1");
+    expect(((await busy.json()) as Problem).type).toBe("urn:stocksaga:problem:unavailable");
+    expect((await http.request("/closed")).status).toBe(500);
+  });
+
   it("answers 404 problem+json for an unknown route", async () => {
     const res = await app().request("/nope");
     expect(res.status).toBe(404);

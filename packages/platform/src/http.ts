@@ -195,6 +195,15 @@ export function createHttpApp<Env extends { Variables: RequestVariables }>(optio
     }
     const mapped = options.mapError?.(error);
     if (mapped) return problemResponse(c, mapped);
+    if (isOverload(error)) {
+      const logger = (c.get("logger") as Logger | undefined) ?? options.logger;
+      logger.warn({ err: error, method: c.req.method, path: c.req.path }, "no database connection in time");
+      return problemResponse(
+        c,
+        { ...problemTypes.unavailable, detail: "Too busy to take this request now; retry shortly." },
+        { "retry-after": "1" },
+      );
+    }
     if (error instanceof HTTPException && error.status < 500) {
       return problemResponse(c, { ...problemTypes.validation, status: error.status, detail: error.message });
     }
@@ -261,6 +270,18 @@ export function requestErrorResponse(error: unknown): Response {
     status: problem.status,
     headers: { "content-type": "application/problem+json" },
   });
+}
+
+/**
+ * The database pool had no connection for the request in time (Prisma P2024, or P2028 before the
+ * transaction started): the service is overloaded, not broken, and a retry may well succeed.
+ */
+function isOverload(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (
+    code === "P2024" ||
+    (code === "P2028" && typeof message === "string" && message.includes("Unable to start a transaction"))
+  );
 }
 
 /** JSON Pointer (RFC 6901) for a zod issue path. */

@@ -6,7 +6,12 @@ export type Tx = Prisma.TransactionClient;
 export type Database = PrismaClient;
 
 export function createDatabase(url: string, poolSize: number): Database {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) });
+  return new PrismaClient({
+    adapter: new PrismaPg({ connectionString: url, max: poolSize }),
+    // A burst of requests queues for the pool's connections; Prisma's default wait (2 s) turned a
+    // burst of 50 orders on a busy machine into 500s. Past this wait it is a 503 (platform).
+    transactionOptions: { maxWait: 10_000 },
+  });
 }
 
 /**
