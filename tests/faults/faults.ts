@@ -64,8 +64,17 @@ export class FaultInjector {
     }
   }
 
+  /**
+   * When the last fault was injected (a broker restart: when the broker answered again). Turning
+   * duplicate publishing on or off restarts instances gracefully and is not counted as a fault.
+   */
   get lastFaultAt(): number {
-    return Math.max(0, ...this.faults.map((fault) => fault.at + fault.durationMs));
+    return Math.max(
+      0,
+      ...this.faults
+        .filter((fault) => fault.kind !== "duplicate-delivery")
+        .map((fault) => fault.at + fault.durationMs),
+    );
   }
 
   async round(number: number): Promise<void> {

@@ -68,8 +68,8 @@ export const FULL_RUN: HarnessConfig = {
 
 /** The short run inside `npm test`: a few hundred orders, every fault once. */
 export const SHORT_RUN: HarnessConfig = {
-  orders: 300,
-  ratePerSecond: 8,
+  orders: 250,
+  ratePerSecond: 5,
   minRounds: 1,
   skus: 8,
   initialStock: 20,
