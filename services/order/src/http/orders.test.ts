@@ -128,3 +128,62 @@ describe("documentation", () => {
     expect(await page.text()).toContain("/orders/{orderId}/cancel");
   });
 });
+
+describe("GET /orders/:orderId/events", () => {
+  const orderId = "0b5c2a1e-7d3f-4c55-9a0e-6f1d2b3c4d5e";
+  const row = (status: string, updatedAt: string) => ({
+    id: orderId,
+    customerId: "alice",
+    status,
+    fulfilment: "PARTIAL",
+    reason: null,
+    lines: [],
+    decisionDeadline: new Date("2026-01-01T00:15:00Z"),
+    createdAt: new Date("2026-01-01T00:00:00Z"),
+    updatedAt: new Date(updatedAt),
+  });
+
+  it("sends a change announced while the stream was reading the order, without waiting for the keep-alive", async () => {
+    let announce = () => {};
+    const reads = [
+      () => row("PENDING", "2026-01-01T00:00:00Z"),
+      () => {
+        // The order changes (and is announced) while the stream reads the previous version.
+        announce();
+        return row("PENDING", "2026-01-01T00:00:00Z");
+      },
+      () => row("CANCELLED", "2026-01-01T00:00:01Z"),
+    ];
+    const db = { order: { findUnique: async () => (reads.shift() ?? reads.at(-1))?.() } };
+    const changes = {
+      subscribe: (_orderId: string, listener: () => void) => {
+        announce = listener;
+        return () => {};
+      },
+      onClose: () => () => {},
+    };
+    const streaming = createOrderHttpApp({
+      db: db as unknown as Database,
+      orders: untouchable as OrderApplication,
+      changes: changes as unknown as OrderChangeFeed,
+      jwtSecret: secret,
+      logger: createLogger("test", "silent", new Writable({ write: (_c, _e, cb) => cb() })),
+      readiness: [],
+    });
+
+    const response = await streaming.request(`/orders/${orderId}/events`, {
+      headers: { authorization: `Bearer ${await token()}` },
+    });
+    expect(response.status).toBe(200);
+    let timer: NodeJS.Timeout | undefined;
+    const parked = new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve("still waiting after 3 s"), 3_000);
+    });
+    const body = await Promise.race([response.text(), parked]);
+    clearTimeout(timer);
+    expect(body).not.toBe("still waiting after 3 s");
+    expect(body.match(/^event: order$/gm)).toHaveLength(2);
+    expect(body).toContain('"status":"CANCELLED"');
+    expect(body).not.toContain("keep-alive");
+  });
+});

@@ -212,10 +212,14 @@ export function orderRoutes(deps: {
           }
           await new Promise<void>((resolve) => {
             const keepAlive = setTimeout(resolve, 15_000);
-            wake = () => {
+            const awaken = () => {
               clearTimeout(keepAlive);
               resolve();
             };
+            wake = awaken;
+            // A change (or an abort) that came while the order was read or written found no
+            // `wake` to call and is only in `pending`: do not park until the keep-alive then.
+            if (pending || stream.aborted) awaken();
           });
           wake = undefined;
           if (!pending && !stream.aborted) await stream.write(": keep-alive\n\n");
