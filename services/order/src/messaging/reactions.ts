@@ -6,6 +6,21 @@ import { InconsistentStockMessage, type OrderCommand, OrderNotFound } from "../d
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
+ * Reservation ids are stored as uuid: anything else would fail in the database, which the
+ * consumer retries without end, so it is refused here and dead-lettered instead. Lower case
+ * is what the database gives back, so an id compares equal to the one a line holds.
+ */
+function reservationIdOf(event: { type: string; orderId: string }, reservationId: string): string {
+  if (!UUID.test(reservationId)) {
+    throw new InvalidEventError(
+      "INVALID_RESERVATION_ID",
+      `${event.type} for ${event.orderId.slice(0, 64)} names reservation ${reservationId.slice(0, 64)}, not a UUID`,
+    );
+  }
+  return reservationId.toLowerCase();
+}
+
+/**
  * Each inventory event becomes one local command, nothing more; `now` is when the order service
  * acts on it. Returns undefined for events that need no decision (still recorded in the history).
  */
@@ -24,7 +39,7 @@ export function commandFor(
           sku: event.sku,
           requestedQuantity: event.requestedQuantity,
           reservedQuantity: event.reservedQuantity,
-          reservationId: event.reservationId,
+          reservationId: reservationIdOf(event, event.reservationId),
           now,
         },
       };
@@ -51,7 +66,15 @@ export function commandFor(
     case "StockCommitted":
       return {
         orderId: event.orderId,
-        command: { type: "RecordStockCommitted", orderId: event.orderId, lines: event.lines, now },
+        command: {
+          type: "RecordStockCommitted",
+          orderId: event.orderId,
+          lines: event.lines.map((line) => ({
+            ...line,
+            reservationId: reservationIdOf(event, line.reservationId),
+          })),
+          now,
+        },
       };
     case "ReservationExpired":
       return {
@@ -59,7 +82,7 @@ export function commandFor(
         command: {
           type: "RecordReservationExpired",
           orderId: event.orderId,
-          reservationId: event.reservationId,
+          reservationId: reservationIdOf(event, event.reservationId),
           sku: event.sku,
           quantity: event.quantity,
           now,
