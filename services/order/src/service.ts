@@ -124,18 +124,28 @@ export async function startOrderService(
   const changes = new OrderChangeFeed(pool, logger);
   await changes.start();
 
+  // One sweep at a time per instance; a tick that finds the last one still running skips.
+  let sweeping: Promise<void> | undefined;
   const sweeper = setInterval(() => {
-    orders.rejectOverdue(200).then(
-      (rejected) => {
-        for (const { orderId, traceparent } of rejected) {
-          logger.info(
-            { orderId, traceId: parseTraceparent(traceparent)?.traceId },
-            "rejected order past its decision deadline",
-          );
-        }
-      },
-      (error: unknown) => logger.warn({ err: error }, "timeout sweep failed; will retry"),
-    );
+    sweeping ??= orders
+      .rejectOverdue(200)
+      .then(
+        ({ rejected, failures }) => {
+          for (const { orderId, traceparent } of rejected) {
+            logger.info(
+              { orderId, traceId: parseTraceparent(traceparent)?.traceId },
+              "rejected order past its decision deadline",
+            );
+          }
+          for (const { orderId, error } of failures) {
+            logger.warn({ err: error, orderId }, "could not reject an order past its deadline; will retry");
+          }
+        },
+        (error: unknown) => logger.warn({ err: error }, "timeout sweep failed; will retry"),
+      )
+      .finally(() => {
+        sweeping = undefined;
+      });
   }, config.ORDER_SWEEP_INTERVAL_MS);
 
   const app = createOrderHttpApp({
@@ -172,6 +182,7 @@ export async function startOrderService(
       // No new connections from here; every request already sent is answered before this resolves.
       const closed = connections.close();
       clearInterval(sweeper);
+      await sweeping;
       await changes.stop();
       await subscription.stop();
       await lag.stop();

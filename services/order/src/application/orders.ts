@@ -15,6 +15,7 @@ import type { Database, Tx } from "../persistence/database.js";
 import {
   alreadyProcessed,
   announceChange,
+  claimPendingOrder,
   insertOrder,
   lockOrder,
   recordEvents,
@@ -51,6 +52,12 @@ export interface OrderChange {
 export interface OverdueRejection {
   orderId: string;
   traceparent: string;
+}
+
+/** One pass of the timeout sweeper: the orders it rejected, and those it could not (left for the next). */
+export interface TimeoutSweep {
+  rejected: OverdueRejection[];
+  failures: { orderId: string; error: unknown }[];
 }
 
 export interface OrderApplicationOptions {
@@ -198,8 +205,12 @@ export class OrderApplication {
     this.committed(change);
   }
 
-  /** Rejects orders still PENDING past their deadline, each in a trace of its own; returns those it rejected. */
-  async rejectOverdue(limit: number): Promise<OverdueRejection[]> {
+  /**
+   * Rejects orders still PENDING past their deadline, each in a transaction and a trace of its
+   * own. Instances sweep side by side: an order another transaction holds is skipped, not waited
+   * for (see claimPendingOrder). One order failing does not hold up the others.
+   */
+  async rejectOverdue(limit: number): Promise<TimeoutSweep> {
     const now = this.clock();
     const overdue = await this.options.db.order.findMany({
       where: { status: "PENDING", decisionDeadline: { lt: now } },
@@ -207,23 +218,28 @@ export class OrderApplication {
       orderBy: { decisionDeadline: "asc" },
       take: limit,
     });
-    const rejected: OverdueRejection[] = [];
+    const sweep: TimeoutSweep = { rejected: [], failures: [] };
     for (const { id } of overdue) {
       const cause = startedByClock();
-      const change = await this.options.db.$transaction(async (tx): Promise<OrderChange | undefined> => {
-        const { state, version } = await lockOrder(tx, id);
-        if (state.status === "NOT_PLACED") return undefined;
-        const events = decide({ type: "RejectForTimeout", orderId: id, now: this.clock() }, state);
-        if (events.length === 0) return undefined;
-        const after = fold(state, events) as Order;
-        await updateOrder(tx, state, after, version);
-        await this.record(tx, id, events, cause);
-        return { before: state, after, events };
-      });
-      this.committed(change);
-      if (change && cause.traceparent) rejected.push({ orderId: id, traceparent: cause.traceparent });
+      try {
+        const change = await this.options.db.$transaction(async (tx): Promise<OrderChange | undefined> => {
+          if (!(await claimPendingOrder(tx, id))) return undefined;
+          const { state, version } = await lockOrder(tx, id);
+          if (state.status === "NOT_PLACED") return undefined;
+          const events = decide({ type: "RejectForTimeout", orderId: id, now: this.clock() }, state);
+          if (events.length === 0) return undefined;
+          const after = fold(state, events) as Order;
+          await updateOrder(tx, state, after, version);
+          await this.record(tx, id, events, cause);
+          return { before: state, after, events };
+        });
+        this.committed(change);
+        if (change && cause.traceparent) sweep.rejected.push({ orderId: id, traceparent: cause.traceparent });
+      } catch (error) {
+        sweep.failures.push({ orderId: id, error });
+      }
     }
-    return rejected;
+    return sweep;
   }
 
   private committed(change: OrderChange | undefined): void {

@@ -69,6 +69,17 @@ function reasonColumn(order: Order): string | null {
   return null;
 }
 
+/**
+ * Locks a PENDING order for the timeout sweeper unless another transaction holds it (another
+ * instance's sweep, or a reaction deciding it now): true when this transaction got it. Sweepers
+ * never queue behind each other; an order left to its holder is seen again on the next tick.
+ */
+export async function claimPendingOrder(tx: Tx, orderId: string): Promise<boolean> {
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    select id::text from orders where id = ${orderId}::uuid and status = 'PENDING' for update skip locked`;
+  return rows.length === 1;
+}
+
 /** Loads the order and locks its row until the transaction ends: every state change starts here. */
 export async function lockOrder(tx: Tx, orderId: string): Promise<LoadedOrder> {
   const rows = await tx.$queryRaw<OrderRow[]>`
