@@ -43,6 +43,7 @@ export function inventoryMetrics(registry: Registry): (events: readonly Inventor
         case "StockAdjusted":
         case "ProductOutOfStock":
         case "OrderRequestRecorded":
+        case "UnseenOrderReleased":
           break;
         default:
           return unreachable(event);

@@ -132,6 +132,7 @@ export function toIntegrationEvents(events: readonly InventoryEvent[], cause: Ca
           },
         ];
       case "OrderRequestRecorded":
+      case "UnseenOrderReleased":
       case "ProductCreated":
         return [];
       default:

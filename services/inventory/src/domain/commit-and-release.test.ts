@@ -13,6 +13,7 @@ import {
   stockRejected,
   stockReleased,
   stockReserved,
+  unseenOrderReleased,
 } from "./testing.js";
 
 describe("CommitReservations", () => {
@@ -165,6 +166,13 @@ describe("CommitReservations", () => {
       .thenThrows(UnknownOrderRequest, { code: "UNKNOWN_ORDER_REQUEST", orderId: "order-1" });
   });
 
+  it("changes nothing for an order released before it was requested", () => {
+    spec
+      .given([productCreated("SKU-A", 10), unseenOrderReleased("ORDER_CANCELLED")])
+      .when(commit([["SKU-A", 2]]))
+      .thenEmits([]);
+  });
+
   it("is a domain error to confirm a SKU with no reservation", () => {
     spec
       .given(RESERVED_HISTORY)
@@ -283,10 +291,25 @@ describe("ReleaseReservations", () => {
       .thenEmits([]);
   });
 
-  it("changes nothing for an order the inventory never saw", () => {
+  it("releases nothing for an order the inventory never saw, but remembers the release (a tombstone)", () => {
     spec
       .given([productCreated("SKU-A", 10)])
       .when(release("ORDER_CANCELLED"))
+      .thenEmits([unseenOrderReleased("ORDER_CANCELLED")]);
+    spec
+      .given([productCreated("SKU-A", 10)])
+      .when(release("ORDER_REJECTED"))
+      .thenEmits([unseenOrderReleased("ORDER_REJECTED")]);
+  });
+
+  it("changes nothing for an order released again after its tombstone", () => {
+    spec
+      .given([unseenOrderReleased("ORDER_CANCELLED")])
+      .when(release("ORDER_CANCELLED"))
+      .thenEmits([]);
+    spec
+      .given([unseenOrderReleased("ORDER_CANCELLED")])
+      .when(release("ORDER_REJECTED"))
       .thenEmits([]);
   });
 });

@@ -86,6 +86,8 @@ function withOutOfStockAlerts(state: InventoryState, events: readonly InventoryE
 }
 
 function reserveStock(command: ReserveStock, state: InventoryState): InventoryEvent[] {
+  // Answered already, or released before it was requested (a tombstone): the order service has
+  // the order final either way, and stock reserved now would be held for nobody until it expired.
   if (state.orders.has(command.orderId)) {
     return [];
   }
@@ -221,11 +223,18 @@ function commitReservations(command: CommitReservations, state: InventoryState):
 /**
  * A known order that was not released yet always gets exactly one `StockReleased`, with no lines
  * when it held nothing: the saga's last step is visible and the request reaches RELEASED through an
- * event like every other change. An order the inventory never saw has nothing to release.
+ * event like every other change. An order the inventory never saw has nothing to release, but its
+ * release is remembered (a tombstone), so that its `OrderRequested`, should it come late, reserves
+ * nothing: the order is already final on the order service's side.
  */
 function releaseReservations(command: ReleaseReservations, state: InventoryState): InventoryEvent[] {
   const order = state.orders.get(command.orderId);
-  if (order === undefined || order.status === "RELEASED") {
+  if (order === undefined) {
+    return [
+      { type: "UnseenOrderReleased", orderId: command.orderId, reason: command.reason, at: command.now },
+    ];
+  }
+  if (order.status === "RELEASED") {
     return [];
   }
   return [

@@ -44,6 +44,18 @@ export interface OrderRequestRecorded {
   readonly at: Date;
 }
 
+/**
+ * The order was released (rejected or cancelled) before the inventory saw it requested. Recorded as
+ * a tombstone: a RELEASED order request without lines or reservations, so that an `OrderRequested`
+ * arriving late reserves nothing for an order that is already final. Internal: nothing is published.
+ */
+export interface UnseenOrderReleased {
+  readonly type: "UnseenOrderReleased";
+  readonly orderId: string;
+  readonly reason: ReleaseReason;
+  readonly at: Date;
+}
+
 export interface StockReserved {
   readonly type: "StockReserved";
   readonly orderId: string;
@@ -113,6 +125,7 @@ export type InventoryEvent =
   | StockAdjusted
   | ProductOutOfStock
   | OrderRequestRecorded
+  | UnseenOrderReleased
   | StockReserved
   | StockRejected
   | StockCommitted

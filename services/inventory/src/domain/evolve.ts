@@ -31,6 +31,19 @@ export function evolve(state: InventoryState, event: InventoryEvent): InventoryS
         status: "RESERVED",
         reservations: [],
       });
+    case "UnseenOrderReleased":
+      if (state.orders.has(event.orderId)) {
+        return state;
+      }
+      // A release says nothing of the request: what a row requires gets neutral values.
+      return withOrder(state, {
+        orderId: event.orderId,
+        customerId: "",
+        fulfilment: "PARTIAL",
+        lineCount: 0,
+        status: "RELEASED",
+        reservations: [],
+      });
     case "StockReserved": {
       const order = state.orders.get(event.orderId);
       if (order === undefined || order.reservations.some((r) => r.id === event.reservationId)) {

@@ -38,6 +38,7 @@ export type {
   StockRejectionReason,
   StockReleased,
   StockReserved,
+  UnseenOrderReleased,
 } from "./events.js";
 export { evolve } from "./evolve.js";
 export {

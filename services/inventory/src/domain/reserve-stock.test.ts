@@ -11,6 +11,7 @@ import {
   stockRejected,
   stockReleased,
   stockReserved,
+  unseenOrderReleased,
 } from "./testing.js";
 
 describe("ReserveStock under PARTIAL", () => {
@@ -206,6 +207,22 @@ describe("a repeated ReserveStock", () => {
         ]),
       )
       .thenEmits([]);
+  });
+});
+
+describe("a ReserveStock that comes after the order's release (OrderCancelled or OrderRejected first)", () => {
+  it("reserves nothing for an order released before the inventory saw it: the order is already final", () => {
+    for (const reason of ["ORDER_CANCELLED", "ORDER_REJECTED"] as const) {
+      spec
+        .given([productCreated("SKU-A", 10), productCreated("SKU-B", 10), unseenOrderReleased(reason)])
+        .when(
+          reserveStock([
+            ["SKU-A", 2],
+            ["SKU-B", 5],
+          ]),
+        )
+        .thenEmits([]);
+    }
   });
 });
 

@@ -37,6 +37,7 @@ import {
   stockReleased,
   stockReserved,
   TTL_MS,
+  unseenOrderReleased,
 } from "./testing.js";
 
 function after(...history: readonly (readonly InventoryEvent[])[]): InventoryState {
@@ -209,6 +210,36 @@ describe("evolve", () => {
     const withoutProducts = after([orderRequestRecorded(1), stockReserved("SKU-A", 2, 2, { lineCount: 1 })]);
     expect(withoutProducts.products.size).toBe(0);
     expect(orderOf(withoutProducts).reservations).toHaveLength(1);
+  });
+});
+
+describe("an order released before it was requested", () => {
+  it("is a tombstone: a RELEASED order request with no lines and no reservations, and no stock moved", () => {
+    const state = after([productCreated("SKU-A", 10), unseenOrderReleased("ORDER_CANCELLED")]);
+    expect(orderOf(state)).toEqual({
+      orderId: ORDER_ID,
+      customerId: "",
+      fulfilment: "PARTIAL",
+      lineCount: 0,
+      status: "RELEASED",
+      reservations: [],
+    });
+    expect(stockOf(state, "SKU-A")).toEqual([10, 0]);
+  });
+
+  it("changes nothing of an order the inventory had seen", () => {
+    expect(after(RESERVED_HISTORY, [unseenOrderReleased("ORDER_CANCELLED")])).toEqual(
+      after(RESERVED_HISTORY),
+    );
+  });
+
+  it("reserves nothing when loaded back as a row (what the application gives decide)", () => {
+    const tombstone = orderOf(after([unseenOrderReleased("ORDER_REJECTED")]));
+    const state = inventoryState({
+      products: [{ sku: "SKU-A", onHand: 10, reserved: 0 }],
+      orders: [tombstone],
+    });
+    expect(decide(reserveStock([["SKU-A", 2]]), state)).toEqual([]);
   });
 });
 

@@ -15,11 +15,15 @@ export interface Reservation {
   readonly expiresAt: Date;
 }
 
-/** The inventory's view of one order: how it answered, and what became of its reservations. */
+/**
+ * The inventory's view of one order: how it answered, and what became of its reservations. An
+ * order released before it was requested is a tombstone: RELEASED, 0 lines, no customer (empty).
+ */
 export interface OrderRequest {
   readonly orderId: string;
   readonly customerId: string;
   readonly fulfilment: Fulfilment;
+  /** The lines of the request; 0 for a tombstone (a request always has at least one). */
   readonly lineCount: number;
   readonly status: OrderRequestStatus;
   /** At most one per SKU; none for a line that was rejected. */

@@ -12,6 +12,7 @@ import type {
   StockRejectionReason,
   StockReleased,
   StockReserved,
+  UnseenOrderReleased,
 } from "./events.js";
 import { evolve } from "./evolve.js";
 import { type Fulfilment, initialState } from "./state.js";
@@ -146,6 +147,14 @@ export function release(
   { orderId = ORDER_ID, now = at(9) }: OrderOptions = {},
 ): ReleaseReservations {
   return { type: "ReleaseReservations", orderId, reason, now };
+}
+
+/** The tombstone of an order released before the inventory saw it requested. */
+export function unseenOrderReleased(
+  reason: ReleaseReason,
+  { orderId = ORDER_ID, now = at(9) }: OrderOptions = {},
+): UnseenOrderReleased {
+  return { type: "UnseenOrderReleased", orderId, reason, at: now };
 }
 
 export function stockReleased(
