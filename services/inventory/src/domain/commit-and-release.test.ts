@@ -1,6 +1,9 @@
 import { describe, it } from "vitest";
 import { InconsistentOrderMessage, UnknownOrderRequest } from "./errors.js";
+import type { StockAdjusted } from "./events.js";
+import { MAX_ON_HAND } from "./stock.js";
 import {
+  at,
   COMMITTED_HISTORY,
   commit,
   orderRequestRecorded,
@@ -256,6 +259,49 @@ describe("ReleaseReservations", () => {
       ])
       .when(release("ORDER_CANCELLED"))
       .thenEmits([stockReleased("ORDER_CANCELLED", [["SKU-A", 1, true]])]);
+  });
+
+  describe("when returning committed units would take onHand past MAX_ON_HAND (a PostgreSQL integer)", () => {
+    const raisedTo = (onHand: number): StockAdjusted => ({
+      type: "StockAdjusted",
+      sku: "SKU-A",
+      delta: onHand - 8,
+      reason: "delivery",
+      actor: "admin",
+      onHand,
+      reserved: 0,
+      available: onHand,
+      at: at(7),
+    });
+
+    it("refuses the whole cancellation, so it is dead-lettered with nothing applied", () => {
+      spec
+        .given([...COMMITTED_HISTORY, raisedTo(MAX_ON_HAND - 1)])
+        .when(release("ORDER_CANCELLED"))
+        .thenThrows(InconsistentOrderMessage, {
+          orderId: "order-1",
+          detail: `returning 2 units of SKU-A would take onHand ${MAX_ON_HAND - 1} above ${MAX_ON_HAND}`,
+        });
+    });
+
+    it("returns units up to MAX_ON_HAND exactly", () => {
+      spec
+        .given([...COMMITTED_HISTORY, raisedTo(MAX_ON_HAND - 2)])
+        .when(release("ORDER_CANCELLED"))
+        .thenEmits([
+          stockReleased("ORDER_CANCELLED", [
+            ["SKU-A", 2, true],
+            ["SKU-B", 5, true],
+          ]),
+        ]);
+    });
+
+    it("still releases a rejection, which returns nothing", () => {
+      spec
+        .given([...COMMITTED_HISTORY, raisedTo(MAX_ON_HAND)])
+        .when(release("ORDER_REJECTED"))
+        .thenEmits([stockReleased("ORDER_REJECTED", [])]);
+    });
   });
 
   it("does not return committed units on a rejection", () => {

@@ -30,7 +30,7 @@ import type {
 } from "./events.js";
 import { evolve } from "./evolve.js";
 import type { Fulfilment, InventoryState, Reservation } from "./state.js";
-import { available, type ProductStock, unreachable } from "./stock.js";
+import { available, MAX_ON_HAND, type ProductStock, unreachable } from "./stock.js";
 
 /**
  * Pure: the same command on the same state gives the same events. A command that no longer fits
@@ -237,15 +237,33 @@ function releaseReservations(command: ReleaseReservations, state: InventoryState
   if (order.status === "RELEASED") {
     return [];
   }
-  return [
-    {
-      type: "StockReleased",
-      orderId: order.orderId,
-      reason: command.reason,
-      lines: order.reservations.flatMap((reservation) => releasedLine(reservation, command.reason)),
-      at: command.now,
-    },
-  ];
+  const lines = order.reservations.flatMap((reservation) => releasedLine(reservation, command.reason));
+  checkReturnedUnitsFit(order.orderId, lines, state);
+  return [{ type: "StockReleased", orderId: order.orderId, reason: command.reason, lines, at: command.now }];
+}
+
+/**
+ * Committed units a cancellation returns must still fit `on_hand` (MAX_ON_HAND): past it the
+ * database would refuse the update, and a database failure is retried without end, stalling the
+ * consumer. Such a release is refused whole as an inconsistent message instead (dead-lettered with
+ * nothing applied, not clamped: units would silently vanish), so it can be replayed once an
+ * operator has brought the stock down. Only an adjustment to near 2^31 units between the commit
+ * and the cancellation gets here.
+ */
+function checkReturnedUnitsFit(orderId: string, lines: readonly ReleasedLine[], state: InventoryState): void {
+  const returned = new Map<string, number>();
+  for (const line of lines) {
+    if (line.wasCommitted) returned.set(line.sku, (returned.get(line.sku) ?? 0) + line.quantity);
+  }
+  for (const [sku, quantity] of returned) {
+    const stock = state.products.get(sku);
+    if (stock !== undefined && stock.onHand + quantity > MAX_ON_HAND) {
+      throw new InconsistentOrderMessage(
+        orderId,
+        `returning ${quantity} units of ${sku} would take onHand ${stock.onHand} above ${MAX_ON_HAND}`,
+      );
+    }
+  }
 }
 
 function releasedLine(reservation: Reservation, reason: ReleaseReason): ReleasedLine[] {

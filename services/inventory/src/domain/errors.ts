@@ -88,8 +88,10 @@ export class ReservationNotFound extends InventoryDomainError {
 
 /**
  * A message from the order service that cannot be about this order (no lines, a SKU twice, a
- * quantity that is not a positive whole number, a confirmation beyond what was reserved). Not a
- * race: a bug or a corrupted message, so the consumer should dead-letter it rather than guess.
+ * quantity that is not a positive whole number, a confirmation beyond what was reserved), or that
+ * cannot be applied to it at all (a cancellation returning more units than `on_hand` can hold).
+ * Not a race: a bug, a corrupted message or stock beyond bounds, so the consumer should
+ * dead-letter it rather than guess.
  */
 export class InconsistentOrderMessage extends InventoryDomainError {
   readonly code = "INCONSISTENT_ORDER_MESSAGE";

@@ -51,4 +51,4 @@ export {
   type Reservation,
   type ReservationStatus,
 } from "./state.js";
-export { available, type ProductStock, stockViolations } from "./stock.js";
+export { available, MAX_ON_HAND, type ProductStock, stockViolations } from "./stock.js";

@@ -5,6 +5,9 @@ export interface ProductStock {
   readonly reserved: number;
 }
 
+/** `on_hand` is a PostgreSQL integer: no decision may take a product's units on hand past it. */
+export const MAX_ON_HAND = 2_147_483_647;
+
 /** Units free to reserve. Never negative while the invariant holds, and every decision keeps it. */
 export function available(stock: ProductStock): number {
   return stock.onHand - stock.reserved;
