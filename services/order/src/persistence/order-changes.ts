@@ -10,7 +10,8 @@ import { ORDER_CHANGED_CHANNEL } from "./database.js";
  */
 export class OrderChangeFeed {
   private readonly emitter = new EventEmitter();
-  private client: pg.PoolClient | undefined;
+  /** The listening connection, and the one way to give it back (at most once, whoever comes first). */
+  private listener: { client: pg.PoolClient; release: (error?: Error | true) => void } | undefined;
   private stopped = false;
   private closed = false;
 
@@ -30,7 +31,7 @@ export class OrderChangeFeed {
   private async connect(): Promise<void> {
     const client = await this.pool.connect();
     let released = false;
-    const release = (error: Error | true) => {
+    const release = (error?: Error | true) => {
       if (released) return;
       released = true;
       client.release(error);
@@ -41,7 +42,7 @@ export class OrderChangeFeed {
     client.on("error", (error) => {
       this.logger.warn({ err: error }, "order change feed lost its connection; reconnecting");
       release(error);
-      if (this.client === client) this.client = undefined;
+      if (this.listener?.client === client) this.listener = undefined;
       void this.reconnect();
     });
     try {
@@ -50,13 +51,18 @@ export class OrderChangeFeed {
       release(error instanceof Error ? error : true);
       throw error;
     }
-    this.client = client;
+    if (this.stopped) {
+      // Stopped while this (re)connection was on its way: nobody will stop it again.
+      release();
+      return;
+    }
+    this.listener = { client, release };
     // Anything that changed while we were not listening is announced as a change of every order.
     this.emitter.emit("change", "*");
   }
 
   private async reconnect(): Promise<void> {
-    for (let attempt = 1; !this.stopped && !this.client; attempt++) {
+    for (let attempt = 1; !this.stopped && !this.listener; attempt++) {
       await sleep(Math.min(5_000, 100 * 2 ** attempt));
       await this.connect().catch((error: unknown) =>
         this.logger.warn({ err: error }, "change feed reconnect failed"),
@@ -74,16 +80,21 @@ export class OrderChangeFeed {
   }
 
   get listening(): boolean {
-    return this.client !== undefined;
+    return this.listener !== undefined;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    const client = this.client;
-    this.client = undefined;
-    if (client) {
-      await client.query(`UNLISTEN ${ORDER_CHANGED_CHANNEL}`).catch(() => undefined);
-      client.release();
+    const listener = this.listener;
+    this.listener = undefined;
+    if (listener) {
+      // The connection may fail meanwhile: its error handler has released it then, and releasing
+      // a client twice throws. A client that could not UNLISTEN is not handed back for reuse.
+      const unlistened = await listener.client.query(`UNLISTEN ${ORDER_CHANGED_CHANNEL}`).then(
+        () => true,
+        () => false,
+      );
+      listener.release(unlistened ? undefined : true);
     }
     this.closed = true;
     this.emitter.emit("close");
