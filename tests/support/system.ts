@@ -29,10 +29,21 @@ export class TestSystem {
     mkdirSync(this.logDir, { recursive: true });
   }
 
+  /** Both services, or neither: when one fails to start, the other is stopped before the failure is rethrown. */
   static async start(env: ServiceEnv = {}): Promise<TestSystem> {
     const system = new TestSystem(env);
-    await Promise.all([system.startService("inventory"), system.startService("order")]);
-    return system;
+    const started = await Promise.allSettled([
+      system.startService("inventory"),
+      system.startService("order"),
+    ]);
+    const failures = started.flatMap((result) => (result.status === "rejected" ? [result.reason] : []));
+    if (failures.length === 0) return system;
+    try {
+      await system.stop();
+    } catch (stopFailure) {
+      throw new AggregateError([...failures, stopFailure], "the system failed to start, then to stop");
+    }
+    throw failures[0];
   }
 
   async startService(name: ServiceName, extraEnv: Record<string, string> = {}): Promise<ServiceProcess> {
