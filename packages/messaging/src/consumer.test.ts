@@ -1,5 +1,5 @@
 import { Writable } from "node:stream";
-import type { EachMessagePayload, Kafka, Producer } from "kafkajs";
+import type { EachBatchPayload, Kafka, Producer } from "kafkajs";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { Subscription, type SubscriptionHooks } from "./consumer.js";
@@ -7,30 +7,44 @@ import { InvalidEventError } from "./errors.js";
 
 type TestEvent = { type: string; orderId: string; traceId: string };
 
-/** A kafkajs consumer reduced to what Subscription uses; `deliver` plays one message through it. */
+/** A kafkajs consumer reduced to what Subscription uses; `deliver` plays fetched batches through it. */
 function fakeKafka() {
-  let eachMessage: ((payload: EachMessagePayload) => Promise<void>) | undefined;
+  let eachBatch: ((payload: EachBatchPayload) => Promise<void>) | undefined;
+  const resolved: string[] = [];
   const consumer = {
     events: { GROUP_JOIN: "join", CRASH: "crash", STOP: "stop", DISCONNECT: "disconnect" },
     on: () => undefined,
     connect: async () => undefined,
     subscribe: async () => undefined,
-    run: async (options: { eachMessage: typeof eachMessage }) => {
-      eachMessage = options.eachMessage;
+    run: async (options: { eachBatch: typeof eachBatch }) => {
+      eachBatch = options.eachBatch;
     },
     disconnect: async () => undefined,
   };
   const kafka = { consumer: () => consumer } as unknown as Kafka;
-  const deliver = async (value: string) => {
-    if (!eachMessage) throw new Error("not running");
-    await eachMessage({
-      topic: "order-events",
-      partition: 0,
-      message: { key: Buffer.from("order-1"), value: Buffer.from(value), offset: "7", headers: {} },
+  let nextOffset = 7;
+  const deliverBatch = async (values: readonly string[]) => {
+    if (!eachBatch) throw new Error("not running");
+    await eachBatch({
+      batch: {
+        topic: "order-events",
+        partition: 0,
+        messages: values.map((value) => ({
+          key: Buffer.from("order-1"),
+          value: Buffer.from(value),
+          offset: String(nextOffset++),
+          headers: {},
+        })),
+      },
+      resolveOffset: (offset: string) => resolved.push(offset),
       heartbeat: async () => undefined,
-    } as unknown as EachMessagePayload);
+      commitOffsetsIfNecessary: async () => undefined,
+      isRunning: () => true,
+      isStale: () => false,
+    } as unknown as EachBatchPayload);
   };
-  return { kafka, deliver };
+  const deliver = (value: string) => deliverBatch([value]);
+  return { kafka, deliver, deliverBatch, resolved };
 }
 
 function recorder() {
@@ -125,5 +139,146 @@ describe("Subscription hooks and log lines", () => {
     expect(dead[0]).toMatchObject({ orderId: "order-2", traceId: "t-2", reason: "UNKNOWN_ORDER" });
     expect(dead[1]).toMatchObject({ reason: "DECODE_UNKNOWN_SCHEMA" });
     expect(dead[1]).not.toHaveProperty("orderId");
+  });
+});
+
+describe("Subscription batches", () => {
+  const event = (orderId: string, type = "OrderConfirmed") => JSON.stringify({ type, orderId, traceId: "t" });
+
+  function batchSubscription(
+    kafka: Kafka,
+    handlers: {
+      handle?: (orderId: string) => Promise<void>;
+      handleBatch?: (orderIds: string[]) => Promise<(InvalidEventError | undefined)[]>;
+    },
+    extra: { maxBatchSize?: number; decode?: (value: string) => TestEvent } = {},
+  ) {
+    const deadLettered: unknown[][] = [];
+    const handled: string[] = [];
+    const subscription = new Subscription<TestEvent>({
+      kafka,
+      groupId: "g",
+      topics: ["order-events"],
+      decode: (_topic, value) =>
+        extra.decode ? extra.decode(value.toString()) : (JSON.parse(value.toString()) as TestEvent),
+      handle: async (message) => {
+        await handlers.handle?.(message.event.orderId);
+      },
+      ...(handlers.handleBatch
+        ? {
+            handleBatch: async (messages) =>
+              (await handlers.handleBatch?.(messages.map((m) => m.event.orderId))) ?? [],
+          }
+        : {}),
+      ...(extra.maxBatchSize ? { maxBatchSize: extra.maxBatchSize } : {}),
+      deadLetters,
+      logger: recorder().logger,
+      retry: { initialMs: 1, maxMs: 1 },
+      decodeRetry: { initialMs: 1 },
+      hooks: {
+        deadLettered: (...args) => deadLettered.push(args),
+        handled: (_topic, type) => handled.push(type),
+      },
+    });
+    return { subscription, deadLettered, handled };
+  }
+
+  it("applies a run of messages in one call, in offset order, and marks the last offset of each run", async () => {
+    const { kafka, deliverBatch, resolved } = fakeKafka();
+    const calls: string[][] = [];
+    const { subscription, handled } = batchSubscription(
+      kafka,
+      {
+        handleBatch: async (ids) => {
+          calls.push(ids);
+          return ids.map(() => undefined);
+        },
+      },
+      { maxBatchSize: 3 },
+    );
+    await subscription.start();
+    await deliverBatch(["a", "b", "c", "d", "e"].map((id) => event(id)));
+
+    expect(calls).toEqual([
+      ["a", "b", "c"],
+      ["d", "e"],
+    ]);
+    expect(resolved).toEqual(["9", "11"]);
+    expect(handled).toHaveLength(5);
+  });
+
+  it("dead-letters what the batch refused and what did not decode, and applies the rest", async () => {
+    const { kafka, deliverBatch } = fakeKafka();
+    const { subscription, deadLettered, handled } = batchSubscription(
+      kafka,
+      {
+        handleBatch: async (ids) =>
+          ids.map((id) =>
+            id === "bad" ? new InvalidEventError("UNKNOWN_ORDER", "no such order") : undefined,
+          ),
+      },
+      {
+        decode: (value) => {
+          if (value === "garbage") throw decodeError();
+          return JSON.parse(value) as TestEvent;
+        },
+      },
+    );
+    await subscription.start();
+    await deliverBatch([event("a"), "garbage", event("bad", "OrderCancelled"), event("b")]);
+
+    expect(deadLettered).toEqual([
+      ["order-events", "DECODE_UNKNOWN_SCHEMA", undefined],
+      ["order-events", "UNKNOWN_ORDER", "OrderCancelled"],
+    ]);
+    expect(handled).toEqual(["OrderConfirmed", "OrderConfirmed"]);
+  });
+
+  it("after a failed batch, handles its messages one at a time so only the failing one is retried", async () => {
+    const { kafka, deliverBatch, resolved } = fakeKafka();
+    const singles: string[] = [];
+    let poisonFailures = 2;
+    const { subscription } = batchSubscription(kafka, {
+      handleBatch: async () => {
+        throw new Error("deadlock detected");
+      },
+      handle: async (id) => {
+        singles.push(id);
+        if (id === "b" && poisonFailures-- > 0) throw new Error("connection terminated");
+      },
+    });
+    await subscription.start();
+    await deliverBatch([event("a"), event("b"), event("c")]);
+
+    expect(singles).toEqual(["a", "b", "b", "b", "c"]);
+    expect(resolved).toEqual(["9"]);
+  });
+
+  it("tries an unknown schema id again for a bounded time before dead-lettering it", async () => {
+    const { kafka, deliver } = fakeKafka();
+    let lookups = 0;
+    const unknownId = () =>
+      Object.assign(new Error("no schema 42"), { name: "DecodeError", kind: "UNKNOWN_SCHEMA_ID" });
+    const { subscription, deadLettered } = batchSubscription(
+      kafka,
+      {},
+      {
+        decode: (value) => {
+          lookups++;
+          if (value === "late" && lookups < 3) throw unknownId();
+          if (value === "never") throw unknownId();
+          return JSON.parse(event("a")) as TestEvent;
+        },
+      },
+    );
+    await subscription.start();
+    await deliver("late");
+    expect(lookups).toBe(3);
+    expect(deadLettered).toEqual([]);
+
+    lookups = 0;
+    await deliver("never");
+    expect(lookups).toBe(5);
+    expect(deadLettered).toEqual([["order-events", "DECODE_UNKNOWN_SCHEMA_ID", undefined]]);
   });
 });

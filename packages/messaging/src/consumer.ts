@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Consumer, EachMessagePayload, Kafka, Producer } from "kafkajs";
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
 import type { Logger } from "pino";
 import { publishDeadLetter } from "./dead-letters.js";
 import { InvalidEventError, isDecodeFailure } from "./errors.js";
@@ -12,6 +12,15 @@ export interface ConsumedMessage<Event> {
   key: string | null;
   headers: Readonly<Record<string, string>>;
 }
+
+/**
+ * Applies several events of one partition, in offset order, durably and at once (one database
+ * transaction): the outcome of each, in the same order — undefined when it was applied (or was a
+ * duplicate), the InvalidEventError that refused it otherwise. Throws when nothing was applied.
+ */
+export type BatchHandler<Event> = (
+  messages: readonly ConsumedMessage<Event>[],
+) => Promise<readonly (InvalidEventError | undefined)[]>;
 
 /** `eventType` is undefined when the bytes never decoded into an event. */
 export interface SubscriptionHooks {
@@ -26,8 +35,24 @@ export interface SubscriptionOptions<Event extends { type: string }> {
   topics: readonly string[];
   /** Throws an error named `DecodeError` (with a `kind`) for bytes that are not a known event. */
   decode: (topic: string, value: Buffer) => Event | Promise<Event>;
-  /** Applies the event durably; throws `InvalidEventError` for impossible content, anything else is retried. */
-  handle: (message: ConsumedMessage<Event>) => Promise<void>;
+  /**
+   * Applies the event durably; throws `InvalidEventError` for impossible content, anything else is
+   * retried. Defaults to `handleBatch` with a run of one message.
+   */
+  handle?: (message: ConsumedMessage<Event>) => Promise<void>;
+  /**
+   * Applies a run of consecutive messages of one partition at once. When given, the happy path
+   * uses it; after a failure the run is handled one message at a time through `handle`, so that
+   * a message that keeps failing holds up only itself and what follows it.
+   */
+  handleBatch?: BatchHandler<Event>;
+  /** The longest run given to `handleBatch` (default 100). */
+  maxBatchSize?: number;
+  /**
+   * Decode failures that may heal (the registry not knowing a schema id yet, while it is being
+   * restored): tried again this many times with backoff before the message is dead-lettered.
+   */
+  decodeRetry?: { kinds?: readonly string[]; attempts?: number; initialMs?: number };
   deadLetters: { producer: Producer; topic: string };
   logger: Logger;
   retry?: { initialMs?: number; maxMs?: number };
@@ -51,13 +76,36 @@ class StoppingError extends Error {
   }
 }
 
-function headersOf(message: EachMessagePayload["message"]): Record<string, string> {
+function headersOf(message: KafkaMessage): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(message.headers ?? {})) {
     const first = Array.isArray(value) ? value[0] : value;
     if (first !== undefined) out[name] = first.toString();
   }
   return out;
+}
+
+function consumed<Event>(
+  topic: string,
+  partition: number,
+  message: KafkaMessage,
+  event: Event,
+): ConsumedMessage<Event> {
+  return {
+    event,
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key?.toString() ?? null,
+    headers: headersOf(message),
+  };
+}
+
+/** Why a message that can never be applied is dead-lettered; undefined for a failure worth retrying. */
+function refusalOf(error: unknown): { reason: string; detail: string } | undefined {
+  if (error instanceof InvalidEventError) return { reason: error.reason, detail: error.message };
+  if (isDecodeFailure(error)) return { reason: `DECODE_${error.kind}`, detail: error.message };
+  return undefined;
 }
 
 /** An error kafkajs raised about the broker (its cause, not a wrapper), rather than one of ours. */
@@ -68,8 +116,9 @@ function isBrokerTrouble(error: Error): boolean {
 }
 
 /**
- * One consumer group membership. Guarantees: an offset is committed only after `handle` returned
- * (the effect is durable); a message that cannot be decoded or is invalid goes to the dead-letter
+ * One consumer group membership. Guarantees: an offset is committed only after the message's
+ * effect is durable (`handleBatch` or `handle` returned); messages of a partition are applied in
+ * offset order, in runs of up to `maxBatchSize` per call on the happy path; a message that cannot be decoded or is invalid goes to the dead-letter
  * topic and consumption carries on; every other failure is retried with backoff, never skipped.
  */
 export class Subscription<Event extends { type: string }> {
@@ -78,8 +127,18 @@ export class Subscription<Event extends { type: string }> {
   private joinedGroup = false;
   private readonly logger: Logger;
 
+  private readonly handle: (message: ConsumedMessage<Event>) => Promise<void>;
+
   constructor(private readonly options: SubscriptionOptions<Event>) {
     this.logger = options.logger.child({ component: "consumer", groupId: options.groupId });
+    const { handle, handleBatch } = options;
+    if (handle) this.handle = handle;
+    else if (handleBatch) {
+      this.handle = async (message) => {
+        const [refusal] = await handleBatch([message]);
+        if (refusal) throw refusal;
+      };
+    } else throw new Error("a subscription needs handle or handleBatch");
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
@@ -134,8 +193,9 @@ export class Subscription<Event extends { type: string }> {
     await this.consumer.run({
       autoCommit: true,
       autoCommitInterval: 1_000,
+      eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
-      eachMessage: (payload) => this.process(payload),
+      eachBatch: (payload) => this.processBatch(payload),
     });
   }
 
@@ -145,7 +205,100 @@ export class Subscription<Event extends { type: string }> {
     await this.consumer.disconnect();
   }
 
-  private async process(payload: EachMessagePayload): Promise<void> {
+  /**
+   * A fetched batch of one partition, in runs of at most `maxBatchSize`: each run is applied, its
+   * refused messages dead-lettered, and only then is its last offset marked for commit.
+   */
+  private async processBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+    const size = Math.max(1, this.options.maxBatchSize ?? 100);
+    const partition = { topic: batch.topic, partition: batch.partition, heartbeat };
+    for (let from = 0; from < batch.messages.length; from += size) {
+      if (this.stopping || !isRunning() || isStale()) return;
+      const run = batch.messages.slice(from, from + size);
+      if (run.length > 1 && this.options.handleBatch) await this.processRun(partition, run);
+      else for (const message of run) await this.processOne({ ...partition, message });
+      const last = run.at(-1);
+      if (last) resolveOffset(last.offset);
+      await heartbeat();
+      await commitOffsetsIfNecessary();
+    }
+  }
+
+  /** The happy path: decode all, apply all in one call; on any failure, one message at a time. */
+  private async processRun(
+    partition: { topic: string; partition: number; heartbeat: () => Promise<void> },
+    run: readonly KafkaMessage[],
+  ): Promise<void> {
+    const handleBatch = this.options.handleBatch;
+    if (!handleBatch) throw new Error("processRun needs handleBatch");
+    const { topic } = partition;
+    type Decoded = { message: KafkaMessage; event?: Event; refusal?: { reason: string; detail: string } };
+    const decoded: Decoded[] = [];
+    try {
+      for (const message of run) {
+        try {
+          decoded.push({ message, event: await this.decode(topic, message) });
+        } catch (error) {
+          const refusal = refusalOf(error);
+          if (!refusal) throw error;
+          decoded.push({ message, refusal });
+        }
+      }
+    } catch (error) {
+      this.logger.warn({ err: error, topic, partition: partition.partition }, "decoding a batch failed");
+      for (const message of run) await this.processOne({ ...partition, message });
+      return;
+    }
+    const applicable = decoded.filter((entry) => entry.event !== undefined);
+    const started = performance.now();
+    let outcomes: readonly (InvalidEventError | undefined)[];
+    try {
+      outcomes = await handleBatch(
+        applicable.map(({ message, event }) => consumed(topic, partition.partition, message, event as Event)),
+      );
+      if (outcomes.length !== applicable.length) {
+        throw new Error(`the batch handler answered ${outcomes.length} outcomes for ${applicable.length}`);
+      }
+    } catch (error) {
+      this.logger.warn(
+        {
+          err: error,
+          topic,
+          partition: partition.partition,
+          fromOffset: run[0]?.offset,
+          messages: run.length,
+        },
+        "handling a batch failed; handling its messages one at a time",
+      );
+      for (const message of run) await this.processOne({ ...partition, message });
+      return;
+    }
+    const durationMs = performance.now() - started;
+    applicable.forEach((entry, index) => {
+      const outcome = outcomes[index];
+      if (outcome) entry.refusal = { reason: outcome.reason, detail: outcome.message };
+      else if (entry.event)
+        this.handled(topic, partition.partition, entry.message.offset, entry.event, durationMs);
+    });
+    for (const { message, event, refusal } of decoded) {
+      if (!refusal) continue;
+      const origin = {
+        topic,
+        partition: partition.partition,
+        offset: message.offset,
+        groupId: this.options.groupId,
+      };
+      await this.deadLetter(origin, message, refusal.reason, refusal.detail, { event });
+    }
+  }
+
+  private async processOne(payload: {
+    topic: string;
+    partition: number;
+    message: KafkaMessage;
+    heartbeat: () => Promise<void>;
+  }): Promise<void> {
     const { topic, partition, message, heartbeat } = payload;
     const initialMs = this.options.retry?.initialMs ?? 100;
     const maxMs = this.options.retry?.maxMs ?? 10_000;
@@ -178,24 +331,53 @@ export class Subscription<Event extends { type: string }> {
     }
   }
 
+  /** Decodes, trying a failure that may heal (`decodeRetry`) again for a bounded time. */
+  private async decode(topic: string, message: KafkaMessage): Promise<Event> {
+    if (!message.value) throw new InvalidEventError("EMPTY_VALUE", "the message has no value (a tombstone?)");
+    const value = message.value;
+    const kinds = this.options.decodeRetry?.kinds ?? ["UNKNOWN_SCHEMA_ID"];
+    const attempts = this.options.decodeRetry?.attempts ?? 5;
+    const initialMs = this.options.decodeRetry?.initialMs ?? 200;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.options.decode(topic, value);
+      } catch (error) {
+        const healable = isDecodeFailure(error) && kinds.includes(error.kind);
+        if (!healable || attempt >= attempts || this.stopping) throw error;
+        const delay = initialMs * 2 ** (attempt - 1);
+        this.logger.warn(
+          { err: error, topic, offset: message.offset, attempt, retryInMs: delay },
+          "decoding failed in a way that may heal; trying again",
+        );
+        await sleep(delay);
+      }
+    }
+  }
+
+  /** One info line `handled <EventType>` once its effect is durable, and the hook. */
+  private handled(topic: string, partition: number, offset: string, event: Event, durationMs: number): void {
+    this.options.hooks?.handled?.(topic, event.type, durationMs);
+    if (this.logger.isLevelEnabled("info")) {
+      this.logger.info({ ...this.contextOf({ event }), topic, partition, offset }, `handled ${event.type}`);
+    }
+  }
+
   private contextOf(delivery: Delivery<Event>): Record<string, unknown> {
     return delivery.event && this.options.logContext ? this.options.logContext(delivery.event) : {};
   }
 
   private async attempt(
-    { topic, partition, message }: EachMessagePayload,
+    { topic, partition, message }: { topic: string; partition: number; message: KafkaMessage },
     delivery: Delivery<Event>,
   ): Promise<void> {
     const origin = { topic, partition, offset: message.offset, groupId: this.options.groupId };
     let event: Event;
     try {
-      if (!message.value)
-        throw new InvalidEventError("EMPTY_VALUE", "the message has no value (a tombstone?)");
-      event = await this.options.decode(topic, message.value);
+      event = await this.decode(topic, message);
     } catch (error) {
-      if (isDecodeFailure(error) || error instanceof InvalidEventError) {
-        const reason = error instanceof InvalidEventError ? error.reason : `DECODE_${error.kind}`;
-        await this.deadLetter(origin, message, reason, error.message, delivery);
+      const refusal = refusalOf(error);
+      if (refusal) {
+        await this.deadLetter(origin, message, refusal.reason, refusal.detail, delivery);
         return;
       }
       throw error;
@@ -203,15 +385,8 @@ export class Subscription<Event extends { type: string }> {
     delivery.event = event;
     const started = performance.now();
     try {
-      await this.options.handle({
-        event,
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key?.toString() ?? null,
-        headers: headersOf(message),
-      });
-      this.options.hooks?.handled?.(topic, event.type, performance.now() - started);
+      await this.handle(consumed(topic, partition, message, event));
+      this.handled(topic, partition, message.offset, event, performance.now() - started);
     } catch (error) {
       if (error instanceof InvalidEventError) {
         await this.deadLetter(origin, message, error.reason, error.message, delivery);
@@ -223,7 +398,7 @@ export class Subscription<Event extends { type: string }> {
 
   private async deadLetter(
     origin: { topic: string; partition: number; offset: string; groupId: string },
-    message: EachMessagePayload["message"],
+    message: KafkaMessage,
     reason: string,
     detail: string,
     delivery: Delivery<Event>,

@@ -1,4 +1,5 @@
 export {
+  type BatchHandler,
   type ConsumedMessage,
   Subscription,
   type SubscriptionHooks,
@@ -6,6 +7,7 @@ export {
 } from "./consumer.js";
 export { DEAD_LETTER_HEADERS, type DeadLetter, publishDeadLetter } from "./dead-letters.js";
 export { type DecodeFailure, InvalidEventError, isDecodeFailure } from "./errors.js";
+export { claimInbox, type InboxEntry, type SqlTransaction, unclaimInbox } from "./inbox.js";
 export { createKafka, createProducer } from "./kafka.js";
 export {
   type ConsumerLagOptions,

@@ -63,8 +63,13 @@ export function subscriptionMetrics(registry: Registry): Required<SubscriptionHo
 export function outboxRelayMetrics(
   registry: Registry,
   options: { backlog: () => Promise<number>; logger: Logger; clock?: () => number },
-): { published: (rows: readonly OutboxRow[]) => void } {
+): { published: (rows: readonly OutboxRow[]) => void; failed: () => void } {
   const clock = options.clock ?? Date.now;
+  const failures = new Counter({
+    name: "stocksaga_outbox_relay_failures_total",
+    help: "Outbox drains that failed and were retried (a row that cannot be encoded fails every time).",
+    registers: [registry],
+  });
   const produced = new Counter({
     name: "stocksaga_events_produced_total",
     help: "Events published from the outbox to Kafka, by topic and event type.",
@@ -100,6 +105,7 @@ export function outboxRelayMetrics(
         latency.observe(Math.max(0, now - new Date(row.createdAt).getTime()) / 1000);
       }
     },
+    failed: () => failures.inc(),
   };
 }
 

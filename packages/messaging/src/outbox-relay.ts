@@ -28,7 +28,13 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number;
   /** Fault injection for the test harness: publish every row twice. */
   duplicateDeliveries?: boolean;
-  hooks?: { published?: (rows: readonly OutboxRow[]) => void; backlog?: (rows: number) => void };
+  hooks?: {
+    published?: (rows: readonly OutboxRow[]) => void;
+    /** A drain failed; the relay tries again with backoff. */
+    failed?: (error: unknown) => void;
+  };
+  /** Failures in a row after which `stalled` reports the relay stuck (default 5, about 3 s of retries). */
+  stallAfterFailures?: number;
 }
 
 type DrainOutcome = { published: number; leader: boolean };
@@ -42,6 +48,10 @@ export class OutboxRelay {
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** Set by a wake-up that came while the relay was busy, so that it is not lost. */
+  private woken = false;
+  private failuresInARow = 0;
+  private lastError: unknown;
   private listener: pg.PoolClient | undefined;
   private readonly logger: Logger;
 
@@ -73,7 +83,18 @@ export class OutboxRelay {
 
   /** Wakes the relay now (the writer committed rows in this process). */
   notify(): void {
+    this.woken = true;
     this.wake?.();
+  }
+
+  /**
+   * Why the relay is stuck, when it has failed `stallAfterFailures` times in a row (a row it cannot
+   * encode, the database or the broker gone): undefined while it is making progress.
+   */
+  get stalled(): string | undefined {
+    if (this.failuresInARow < (this.options.stallAfterFailures ?? 5)) return undefined;
+    const error = this.lastError;
+    return `${this.failuresInARow} failures in a row: ${error instanceof Error ? error.message : String(error)}`;
   }
 
   async backlog(): Promise<number> {
@@ -90,7 +111,7 @@ export class OutboxRelay {
         released = true;
         listener.release(error);
       };
-      listener.on("notification", () => this.wake?.());
+      listener.on("notification", () => this.notify());
       listener.on("error", (error) => {
         this.logger.warn({ err: error }, "outbox listener lost; polling only");
         if (this.listener === listener) this.listener = undefined;
@@ -110,20 +131,26 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     const pollMs = this.options.pollIntervalMs ?? 250;
-    let failures = 0;
     while (this.running) {
       let outcome: DrainOutcome = { published: 0, leader: true };
+      // A notification from here on means rows may have committed after this drain looked.
+      this.woken = false;
       try {
         outcome = await this.drainOnce();
-        failures = 0;
+        this.failuresInARow = 0;
+        this.lastError = undefined;
       } catch (error) {
-        failures++;
-        const delay = Math.min(5_000, 100 * 2 ** Math.min(failures, 6));
-        this.logger.warn({ err: error, retryInMs: delay }, "outbox relay failed; retrying");
+        this.failuresInARow++;
+        this.lastError = error;
+        this.options.hooks?.failed?.(error);
+        const delay = Math.min(5_000, 100 * 2 ** Math.min(this.failuresInARow, 6));
+        const line = { err: error, retryInMs: delay, failuresInARow: this.failuresInARow };
+        if (this.stalled) this.logger.error(line, "outbox relay is stalled; retrying");
+        else this.logger.warn(line, "outbox relay failed; retrying");
         await sleep(delay);
         continue;
       }
-      if (outcome.published > 0) continue;
+      if (outcome.published > 0 || this.woken || !this.running) continue;
       // Idle (or standby): sleep until notified or the poll interval passes; a standby polls slower.
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, outcome.leader ? pollMs : pollMs * 4);

@@ -60,3 +60,40 @@ export const env = {
   logLevel: () => z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   secret: () => z.string().min(32, "must be at least 32 characters"),
 };
+
+/**
+ * The settings both services have in common, under the same names and defaults; each service
+ * spreads these into its own shape next to its own keys.
+ */
+export const serviceConfigShape = {
+  DATABASE_POOL_SIZE: env.positiveInt(10).describe("Connections in the service's database pool."),
+  KAFKA_BROKERS: env.list("127.0.0.1:9092").describe("Comma-separated Kafka bootstrap brokers."),
+  KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: env
+    .positiveInt(3)
+    .describe("Partitions the consumer applies at the same time (each in its own transaction)."),
+  KAFKA_MAX_BATCH_SIZE: env
+    .positiveInt(100)
+    .describe("Most events of one partition applied in one database transaction."),
+  SCHEMA_REGISTRY_URL: env
+    .url("http://127.0.0.1:8081/apis/ccompat/v7")
+    .describe("Confluent-compatible schema registry API."),
+  AUTH_JWT_SECRET: env
+    .secret()
+    .describe("HS256 secret that verifies bearer tokens (at least 32 characters)."),
+  OUTBOX_POLL_INTERVAL_MS: env
+    .milliseconds(250)
+    .describe("Fallback poll of the outbox when no commit notification arrives."),
+  HTTP_RATE_LIMIT_PER_SECOND: env
+    .positiveInt(200)
+    .describe("Requests per second each client (token subject, else address) may sustain; 429 beyond."),
+  HTTP_RATE_LIMIT_BURST: env
+    .positiveInt(400)
+    .describe("Requests a client may send at once before the per-second rate applies."),
+  SHUTDOWN_TIMEOUT_MS: env.milliseconds(15_000).describe("Upper bound for a graceful shutdown on SIGTERM."),
+  LOG_LEVEL: env.logLevel().describe("Minimum level of the JSON logs on stdout."),
+  STOCKSAGA_FAULT_DUPLICATE_PUBLISH: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true")
+    .describe("Fault injection for the test harness: the outbox relay publishes every event twice."),
+};

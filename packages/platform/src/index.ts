@@ -6,7 +6,7 @@ export {
   requireAdmin,
   verifyToken,
 } from "./auth.js";
-export { ConfigError, describeConfig, env, parseConfig } from "./config.js";
+export { ConfigError, describeConfig, env, parseConfig, serviceConfigShape } from "./config.js";
 export { apiReferencePage, type OpenApiDocument, type OpenApiOperation } from "./docs.js";
 export {
   answerClientErrors,

@@ -1,8 +1,9 @@
-import { env, parseConfig } from "@stocksaga/platform";
+import { env, parseConfig, serviceConfigShape } from "@stocksaga/platform";
 import { z } from "zod";
 
 /** Every setting of the inventory service: one environment variable each, parsed once at start-up. */
 export const inventoryConfigShape = {
+  ...serviceConfigShape,
   INVENTORY_SERVICE_PORT: env
     .port(3002)
     .describe("HTTP port of the inventory service (0 picks a free port)."),
@@ -10,40 +11,16 @@ export const inventoryConfigShape = {
   INVENTORY_DATABASE_URL: env
     .url("postgresql://postgres@127.0.0.1:5432/stocksaga_inventory")
     .describe("PostgreSQL database of the inventory service."),
-  DATABASE_POOL_SIZE: env.positiveInt(10).describe("Connections in the service's database pool."),
-  KAFKA_BROKERS: env.list("127.0.0.1:9092").describe("Comma-separated Kafka bootstrap brokers."),
-  SCHEMA_REGISTRY_URL: env
-    .url("http://127.0.0.1:8081/apis/ccompat/v7")
-    .describe("Confluent-compatible schema registry API."),
-  AUTH_JWT_SECRET: env
-    .secret()
-    .describe("HS256 secret that verifies bearer tokens (at least 32 characters)."),
   RESERVATION_TTL_MS: env
     .milliseconds(900_000)
     .describe("How long a reservation holds stock before it expires unless the order commits it."),
   RESERVATION_SWEEP_INTERVAL_MS: env
     .milliseconds(1_000)
     .describe("How often ACTIVE reservations past their expiry are looked for."),
-  OUTBOX_POLL_INTERVAL_MS: env
-    .milliseconds(250)
-    .describe("Fallback poll of the outbox when no commit notification arrives."),
-  HTTP_RATE_LIMIT_PER_SECOND: env
-    .positiveInt(200)
-    .describe("Requests per second each client (token subject, else address) may sustain; 429 beyond."),
-  HTTP_RATE_LIMIT_BURST: env
-    .positiveInt(400)
-    .describe("Requests a client may send at once before the per-second rate applies."),
-  SHUTDOWN_TIMEOUT_MS: env.milliseconds(15_000).describe("Upper bound for a graceful shutdown on SIGTERM."),
-  LOG_LEVEL: env.logLevel().describe("Minimum level of the JSON logs on stdout."),
   KAFKA_GROUP_ID: z
     .string()
     .default("inventory-service")
     .describe("Consumer group of the inventory service."),
-  STOCKSAGA_FAULT_DUPLICATE_PUBLISH: z
-    .enum(["true", "false"])
-    .default("false")
-    .transform((v) => v === "true")
-    .describe("Fault injection for the test harness: the outbox relay publishes every event twice."),
 };
 
 export type InventoryConfig = ReturnType<typeof loadInventoryConfig>;

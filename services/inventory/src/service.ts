@@ -32,8 +32,8 @@ import {
 import { InventoryApplication } from "./application/inventory.js";
 import type { InventoryConfig } from "./config.js";
 import { createInventoryHttpApp } from "./http/app.js";
-import { eventLogContext, loggingHandled, logPublished } from "./messaging/logging.js";
-import { inventoryReactions } from "./messaging/reactions.js";
+import { eventLogContext, logPublished } from "./messaging/logging.js";
+import { inventoryBatchReactions } from "./messaging/reactions.js";
 import { inventoryMetrics } from "./metrics.js";
 import { createDatabase, createPool, OUTBOX_CHANNEL, OUTBOX_LOCK_KEY } from "./persistence/database.js";
 
@@ -76,9 +76,14 @@ export async function startInventoryService(
   await producer.connect();
 
   const metrics = createMetricsRegistry();
+  const stock = inventoryMetrics(metrics);
   const inventory = new InventoryApplication({
     db,
-    onCommitted: inventoryMetrics(metrics),
+    onCommitted: (events) => {
+      stock(events);
+      // Publish at once: the relay of this process need not wait for the database's notification.
+      relay.notify();
+    },
     route: (event: IntegrationEvent) => ({ topic: codec.topicFor(event.type), key: keyFor(event) }),
   });
 
@@ -101,6 +106,7 @@ export async function startInventoryService(
         relayMetrics.published(rows);
         logPublished(logger, rows);
       },
+      failed: relayMetrics.failed,
     },
   });
   await relay.start();
@@ -110,14 +116,13 @@ export async function startInventoryService(
     groupId: config.KAFKA_GROUP_ID,
     topics: [topicName("order-events")],
     decode: (topic, value) => codec.decode(topic, value),
-    handle: loggingHandled(
-      logger,
-      inventoryReactions(inventory, config.KAFKA_GROUP_ID, {
-        reservationTtlMs: config.RESERVATION_TTL_MS,
-        newReservationId: randomUUID,
-        now: () => new Date(),
-      }),
-    ),
+    handleBatch: inventoryBatchReactions(inventory, config.KAFKA_GROUP_ID, {
+      reservationTtlMs: config.RESERVATION_TTL_MS,
+      newReservationId: randomUUID,
+      now: () => new Date(),
+    }),
+    maxBatchSize: config.KAFKA_MAX_BATCH_SIZE,
+    partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
     deadLetters: { producer, topic: topicName(DEAD_LETTER_TOPIC) },
     logger,
     onFatal: fatal,
@@ -166,6 +171,7 @@ export async function startInventoryService(
     readiness: [
       { name: "database", check: async () => (await db.$queryRaw<unknown[]>`select 1`).length === 1 },
       { name: "consumer", check: async () => subscription.joined },
+      { name: "outboxRelay", check: async () => relay.stalled === undefined },
       {
         name: "registry",
         check: async () =>

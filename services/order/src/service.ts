@@ -31,7 +31,7 @@ import {
 import { OrderApplication } from "./application/orders.js";
 import type { OrderConfig } from "./config.js";
 import { createOrderHttpApp } from "./http/app.js";
-import { eventLogContext, loggingHandled, logPublished } from "./messaging/logging.js";
+import { eventLogContext, logPublished } from "./messaging/logging.js";
 import { orderReactions } from "./messaging/reactions.js";
 import { sagaMetrics } from "./metrics.js";
 import { createDatabase, createPool, OUTBOX_CHANNEL, OUTBOX_LOCK_KEY } from "./persistence/database.js";
@@ -71,9 +71,14 @@ export async function startOrderService(
   await producer.connect();
 
   const metrics = createMetricsRegistry();
+  const saga = sagaMetrics(metrics);
   const orders = new OrderApplication({
     db,
-    onCommitted: sagaMetrics(metrics),
+    onCommitted: (change) => {
+      saga(change);
+      // Publish at once: the relay of this process need not wait for the database's notification.
+      relay.notify();
+    },
     decisionTimeoutMs: config.ORDER_DECISION_TIMEOUT_MS,
     route: (event: IntegrationEvent) => ({ topic: codec.topicFor(event.type), key: keyFor(event) }),
   });
@@ -97,6 +102,7 @@ export async function startOrderService(
         relayMetrics.published(rows);
         logPublished(logger, rows);
       },
+      failed: relayMetrics.failed,
     },
   });
   await relay.start();
@@ -106,7 +112,9 @@ export async function startOrderService(
     groupId: config.KAFKA_GROUP_ID,
     topics: [topicName("reservation-events")],
     decode: (topic, value) => codec.decode(topic, value),
-    handle: loggingHandled(logger, orderReactions(orders, config.KAFKA_GROUP_ID)),
+    handleBatch: orderReactions(orders, config.KAFKA_GROUP_ID),
+    maxBatchSize: config.KAFKA_MAX_BATCH_SIZE,
+    partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
     deadLetters: { producer, topic: topicName(DEAD_LETTER_TOPIC) },
     logger,
     onFatal: fatal,
@@ -159,6 +167,7 @@ export async function startOrderService(
     readiness: [
       { name: "database", check: async () => (await db.$queryRaw<unknown[]>`select 1`).length === 1 },
       { name: "consumer", check: async () => subscription.joined },
+      { name: "outboxRelay", check: async () => relay.stalled === undefined },
       {
         name: "registry",
         check: async () =>

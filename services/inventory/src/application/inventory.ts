@@ -1,8 +1,10 @@
 import type { IntegrationEvent } from "@stocksaga/contracts";
+import { claimInbox, unclaimInbox } from "@stocksaga/messaging";
 import {
   type CommitReservations,
   decide,
   evolve,
+  InconsistentOrderMessage,
   InvalidStockAdjustment,
   type InventoryCommand,
   type InventoryEvent,
@@ -11,12 +13,14 @@ import {
   ProductNotFound,
   type ReleaseReservations,
   type ReserveStock,
+  UnknownOrderRequest,
 } from "../domain/index.js";
 import type { Database, Tx } from "../persistence/database.js";
 import {
   alreadyProcessed,
   type LockedProduct,
   lockOrderRequest,
+  lockOrderRequests,
   lockProducts,
   recordEvents,
   saveChanges,
@@ -32,6 +36,19 @@ export interface Received {
   topic: string;
   partition: number;
   offset: string;
+}
+
+/** One order event to apply, with the command it asks for. */
+export interface Reaction {
+  command: OrderReaction;
+  received: Received;
+}
+
+/** The domain refused the event itself (it names an order never seen, or contradicts it): nothing was applied for it. */
+export type Refusal = UnknownOrderRequest | InconsistentOrderMessage;
+
+function isRefusal(error: unknown): error is Refusal {
+  return error instanceof UnknownOrderRequest || error instanceof InconsistentOrderMessage;
 }
 
 export interface InventoryApplicationOptions {
@@ -140,6 +157,69 @@ export class InventoryApplication {
           : (order?.reservations.map((reservation) => reservation.sku) ?? []);
       const state = inventoryState({ products: await lockProducts(tx, skus), orders: order ? [order] : [] });
       await this.apply(tx, command, state, causedBy(received.event), emitted);
+    });
+  }
+
+  /**
+   * Applies a run of order events in one transaction, in their order, each exactly once per event
+   * id: the orders they name are locked (in id order), then their products (in SKU order), the
+   * domain decides each command on the state the earlier ones left, and everything is saved at
+   * once. Returns per reaction the refusal that kept it from being applied, or undefined. Any other
+   * failure rolls the whole run back.
+   */
+  async reactAll(reactions: readonly Reaction[]): Promise<(Refusal | undefined)[]> {
+    if (reactions.length === 0) return [];
+    const consumer = reactions[0]?.received.consumer ?? "";
+    return this.committing(async (tx, emitted) => {
+      const fresh = await claimInbox(
+        tx,
+        consumer,
+        reactions.map(({ received }) => ({ eventId: received.event.metadata.eventId, ...received })),
+      );
+      const todo = new Set<string>();
+      const applying = reactions.map(({ received }) => {
+        const id = received.event.metadata.eventId.toLowerCase();
+        // A duplicate, in the inbox already or earlier in this run.
+        if (!fresh.has(id) || todo.has(id)) return false;
+        todo.add(id);
+        return true;
+      });
+      const mine = reactions.filter((_, index) => applying[index]);
+      const orders = await lockOrderRequests(
+        tx,
+        mine.map(({ command }) => command.orderId),
+      );
+      const skus = mine.flatMap(({ command }) =>
+        command.type === "ReserveStock" ? command.lines.map((l) => l.sku) : [],
+      );
+      for (const order of orders) skus.push(...order.reservations.map((reservation) => reservation.sku));
+      const before = inventoryState({ products: await lockProducts(tx, skus), orders });
+      let state = before;
+      const decided: InventoryEvent[] = [];
+      const outgoing: IntegrationEvent[] = [];
+      const refused: string[] = [];
+      const outcomes = reactions.map((reaction, index): Refusal | undefined => {
+        if (!applying[index]) return undefined;
+        let events: InventoryEvent[];
+        try {
+          events = decide(reaction.command, state);
+        } catch (error) {
+          if (!isRefusal(error)) throw error;
+          refused.push(reaction.received.event.metadata.eventId);
+          return error;
+        }
+        state = events.reduce(evolve, state);
+        decided.push(...events);
+        outgoing.push(...toIntegrationEvents(events, causedBy(reaction.received.event)));
+        return undefined;
+      });
+      if (decided.length > 0) {
+        emitted.push(...decided);
+        await saveChanges(tx, before, state, decided, this.clock());
+        await recordEvents(tx, outgoing, this.options.route);
+      }
+      await unclaimInbox(tx, consumer, refused);
+      return outcomes;
     });
   }
 

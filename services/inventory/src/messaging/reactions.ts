@@ -6,8 +6,8 @@ import type {
   OrderRejected,
   OrderRequested,
 } from "@stocksaga/contracts";
-import { type ConsumedMessage, InvalidEventError } from "@stocksaga/messaging";
-import type { InventoryApplication, OrderReaction } from "../application/inventory.js";
+import { type BatchHandler, type ConsumedMessage, InvalidEventError } from "@stocksaga/messaging";
+import type { InventoryApplication, OrderReaction, Reaction, Refusal } from "../application/inventory.js";
 import {
   type CommitReservations,
   InconsistentOrderMessage,
@@ -113,33 +113,78 @@ export function commandFor(event: IntegrationEvent, context: ReactionContext): O
   }
 }
 
+/** The one mapping from what the domain refused to why the message is dead-lettered. */
+function invalidEvent(refusal: Refusal, orderId: string): InvalidEventError {
+  if (refusal instanceof UnknownOrderRequest) {
+    return new InvalidEventError("UNKNOWN_ORDER_REQUEST", `no order request ${orderId} exists`);
+  }
+  return new InvalidEventError("INCONSISTENT_CONTENT", refusal.message);
+}
+
+/** The command and the bookkeeping of one consumed order event; throws InvalidEventError for impossible content. */
+function reactionTo(
+  message: ConsumedMessage<IntegrationEvent>,
+  consumer: string,
+  context: ReactionContext,
+): Reaction {
+  const { eventId } = message.event.metadata;
+  if (!UUID.test(eventId)) {
+    throw new InvalidEventError("INVALID_EVENT_ID", `event id ${eventId.slice(0, 64)} is not a UUID`);
+  }
+  return {
+    command: commandFor(message.event, context),
+    received: {
+      event: message.event,
+      consumer,
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+    },
+  };
+}
+
 export function inventoryReactions(
   inventory: Pick<InventoryApplication, "react">,
   consumer: string,
   context: ReactionContext,
 ) {
   return async (message: ConsumedMessage<IntegrationEvent>): Promise<void> => {
-    const { eventId } = message.event.metadata;
-    if (!UUID.test(eventId)) {
-      throw new InvalidEventError("INVALID_EVENT_ID", `event id ${eventId.slice(0, 64)} is not a UUID`);
-    }
-    const command = commandFor(message.event, context);
+    const { command, received } = reactionTo(message, consumer, context);
     try {
-      await inventory.react(command.orderId, command, {
-        event: message.event,
-        consumer,
-        topic: message.topic,
-        partition: message.partition,
-        offset: message.offset,
-      });
+      await inventory.react(command.orderId, command, received);
     } catch (error) {
-      if (error instanceof UnknownOrderRequest) {
-        throw new InvalidEventError("UNKNOWN_ORDER_REQUEST", `no order request ${command.orderId} exists`);
-      }
-      if (error instanceof InconsistentOrderMessage) {
-        throw new InvalidEventError("INCONSISTENT_CONTENT", error.message);
+      if (error instanceof UnknownOrderRequest || error instanceof InconsistentOrderMessage) {
+        throw invalidEvent(error, command.orderId);
       }
       throw error;
     }
+  };
+}
+
+/** The same reactions for a run of messages, applied in one transaction. */
+export function inventoryBatchReactions(
+  inventory: Pick<InventoryApplication, "reactAll">,
+  consumer: string,
+  context: ReactionContext,
+): BatchHandler<IntegrationEvent> {
+  return async (messages) => {
+    const outcomes: (InvalidEventError | undefined)[] = [];
+    const reactions: { index: number; reaction: Reaction }[] = [];
+    for (const [index, message] of messages.entries()) {
+      try {
+        reactions.push({ index, reaction: reactionTo(message, consumer, context) });
+        outcomes.push(undefined);
+      } catch (error) {
+        if (!(error instanceof InvalidEventError)) throw error;
+        outcomes.push(error);
+      }
+    }
+    if (reactions.length === 0) return outcomes;
+    const refusals = await inventory.reactAll(reactions.map(({ reaction }) => reaction));
+    refusals.forEach((refusal, at) => {
+      const entry = reactions[at];
+      if (refusal && entry) outcomes[entry.index] = invalidEvent(refusal, entry.reaction.command.orderId);
+    });
+    return outcomes;
   };
 }

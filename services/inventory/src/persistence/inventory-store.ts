@@ -40,30 +40,48 @@ type ProductRow = {
  * recorded yet, so two deliveries of one `OrderRequested` cannot both reserve.
  */
 export async function lockOrderRequest(tx: Tx, orderId: string): Promise<OrderRequest | undefined> {
-  await tx.$executeRaw`select pg_advisory_xact_lock(${ORDER_REQUEST_LOCK_CLASS}::int, hashtext(${orderId}))`;
+  const [order] = await lockOrderRequests(tx, [orderId]);
+  return order;
+}
+
+/**
+ * `lockOrderRequest` for several orders at once (a batch of events): the advisory locks are taken
+ * in order-id order, so that two batches sharing orders wait for each other instead of deadlocking.
+ * Returns the orders the inventory has recorded, in order-id order.
+ */
+export async function lockOrderRequests(tx: Tx, orderIds: Iterable<string>): Promise<OrderRequest[]> {
+  const ids = [...new Set(orderIds)].sort();
+  if (ids.length === 0) return [];
+  await tx.$executeRaw`
+    select pg_advisory_xact_lock(${ORDER_REQUEST_LOCK_CLASS}::int, hashtext(id))
+      from (select id from unnest(${ids}::text[]) as ids(id) order by id) as sorted`;
   const rows = await tx.$queryRaw<OrderRequestRow[]>`
     select order_id::text, customer_id, fulfilment::text as fulfilment, line_count, status::text as status
-      from order_requests where order_id = ${orderId}::uuid for update`;
-  const row = rows[0];
-  if (!row) return undefined;
-  const reservations = await tx.reservation.findMany({ where: { orderId }, orderBy: { sku: "asc" } });
-  return {
+      from order_requests where order_id = any(${ids}::uuid[]) order by order_id for update`;
+  if (rows.length === 0) return [];
+  const reservations = await tx.reservation.findMany({
+    where: { orderId: { in: rows.map((row) => row.order_id) } },
+    orderBy: [{ orderId: "asc" }, { sku: "asc" }],
+  });
+  return rows.map((row) => ({
     orderId: row.order_id,
     customerId: row.customer_id,
     fulfilment: row.fulfilment,
     lineCount: row.line_count,
     status: row.status,
-    reservations: reservations.map(
-      (reservation): Reservation => ({
-        id: reservation.id,
-        sku: reservation.sku,
-        requestedQuantity: reservation.requestedQuantity,
-        quantity: reservation.quantity,
-        status: reservation.status,
-        expiresAt: reservation.expiresAt,
-      }),
-    ),
-  };
+    reservations: reservations
+      .filter((reservation) => reservation.orderId === row.order_id)
+      .map(
+        (reservation): Reservation => ({
+          id: reservation.id,
+          sku: reservation.sku,
+          requestedQuantity: reservation.requestedQuantity,
+          quantity: reservation.quantity,
+          status: reservation.status,
+          expiresAt: reservation.expiresAt,
+        }),
+      ),
+  }));
 }
 
 /** Locks the products that exist among `skus`, always in SKU order so that two orders cannot deadlock. */

@@ -1,9 +1,11 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { IntegrationEvent } from "@stocksaga/contracts";
+import { claimInbox, unclaimInbox } from "@stocksaga/messaging";
 import {
   decide,
   evolve,
   type Fulfilment,
+  InconsistentStockMessage,
   type Order,
   type OrderCommand,
   type OrderEvent,
@@ -18,6 +20,7 @@ import {
   claimPendingOrder,
   insertOrder,
   lockOrder,
+  lockOrders,
   recordEvents,
   type TimelineEntry,
   updateOrder,
@@ -58,6 +61,20 @@ export interface OverdueRejection {
 export interface TimeoutSweep {
   rejected: OverdueRejection[];
   failures: { orderId: string; error: unknown }[];
+}
+
+/** One inventory event to apply: the command it asks of its order (none: only recorded in the history). */
+export interface Reaction {
+  orderId: string;
+  command: OrderCommand | undefined;
+  received: Received;
+}
+
+/** The domain refused the event itself (no such order, or it contradicts the order): nothing was applied for it. */
+export type Refusal = OrderNotFound | InconsistentStockMessage;
+
+function isRefusal(error: unknown): error is Refusal {
+  return error instanceof OrderNotFound || error instanceof InconsistentStockMessage;
 }
 
 export interface OrderApplicationOptions {
@@ -203,6 +220,78 @@ export class OrderApplication {
       return events.length > 0 ? { before: state, after, events } : undefined;
     });
     this.committed(change);
+  }
+
+  /**
+   * Applies a run of inventory events in one transaction, in their order, each exactly once per
+   * event id: the orders they name are locked (in id order), the domain decides each command on
+   * the state the earlier ones left, and each changed order is saved once. Returns per reaction
+   * the refusal that kept it from being applied, or undefined. Any other failure rolls the whole
+   * run back.
+   */
+  async reactAll(reactions: readonly Reaction[]): Promise<(Refusal | undefined)[]> {
+    if (reactions.length === 0) return [];
+    const consumer = reactions[0]?.received.consumer ?? "";
+    const { outcomes, changes } = await this.options.db.$transaction(async (tx) => {
+      const fresh = await claimInbox(
+        tx,
+        consumer,
+        reactions.map(({ received }) => ({ eventId: received.event.metadata.eventId, ...received })),
+      );
+      const seen = new Set<string>();
+      const applying = reactions.map(({ received }) => {
+        const id = received.event.metadata.eventId.toLowerCase();
+        // A duplicate, in the inbox already or earlier in this run.
+        if (!fresh.has(id) || seen.has(id)) return false;
+        seen.add(id);
+        return true;
+      });
+      const loaded = await lockOrders(
+        tx,
+        reactions.filter((_, index) => applying[index]).map(({ orderId }) => orderId),
+      );
+      const current = new Map([...loaded].map(([orderId, { state }]) => [orderId, state]));
+      const changes: OrderChange[] = [];
+      const emitted: IntegrationEvent[] = [];
+      const timeline: TimelineEntry[] = [];
+      const refused: string[] = [];
+      const outcomes = reactions.map(({ orderId, command, received }, index): Refusal | undefined => {
+        if (!applying[index]) return undefined;
+        const state = current.get(orderId) ?? { status: "NOT_PLACED" };
+        let events: OrderEvent[];
+        try {
+          if (state.status === "NOT_PLACED") throw new OrderNotFound(orderId);
+          events = command ? decide(command, state) : [];
+        } catch (error) {
+          if (!isRefusal(error)) throw error;
+          refused.push(received.event.metadata.eventId);
+          return error;
+        }
+        const out = toIntegrationEvents(events, causedBy(received.event));
+        timeline.push(
+          { orderId, event: received.event, direction: "RECEIVED" },
+          ...out.map((event) => ({ orderId, event, direction: "EMITTED" as const })),
+        );
+        emitted.push(...out);
+        if (events.length > 0) {
+          const after = fold(state, events) as Order;
+          current.set(orderId, after);
+          changes.push({ before: state, after, events });
+        }
+        return undefined;
+      });
+      for (const [orderId, { state: before, version }] of loaded) {
+        const after = current.get(orderId);
+        if (before.status === "NOT_PLACED" || !after || after === before) continue;
+        await updateOrder(tx, before, after as Order, version);
+        await announceChange(tx, orderId);
+      }
+      await recordEvents(tx, emitted, this.options.route, timeline);
+      await unclaimInbox(tx, consumer, refused);
+      return { outcomes, changes };
+    });
+    for (const change of changes) this.committed(change);
+    return outcomes;
   }
 
   /**

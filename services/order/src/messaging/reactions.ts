@@ -1,7 +1,7 @@
 import type { IntegrationEvent } from "@stocksaga/contracts";
-import { type ConsumedMessage, InvalidEventError } from "@stocksaga/messaging";
-import type { OrderApplication } from "../application/orders.js";
-import { InconsistentStockMessage, type OrderCommand, OrderNotFound } from "../domain/index.js";
+import { type BatchHandler, type ConsumedMessage, InvalidEventError } from "@stocksaga/messaging";
+import type { OrderApplication, Reaction, Refusal } from "../application/orders.js";
+import { type OrderCommand, OrderNotFound } from "../domain/index.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -95,31 +95,63 @@ export function commandFor(
   }
 }
 
+/** The one mapping from what the domain refused to why the message is dead-lettered. */
+function invalidEvent(refusal: Refusal, orderId: string): InvalidEventError {
+  if (refusal instanceof OrderNotFound)
+    return new InvalidEventError("UNKNOWN_ORDER", `no order ${orderId} exists`);
+  return new InvalidEventError("INCONSISTENT_CONTENT", refusal.message);
+}
+
+/** The command and the bookkeeping of one consumed inventory event; throws InvalidEventError for impossible content. */
+function reactionTo(message: ConsumedMessage<IntegrationEvent>, consumer: string, now: Date): Reaction {
+  const { eventId } = message.event.metadata;
+  if (!UUID.test(eventId)) {
+    throw new InvalidEventError("INVALID_EVENT_ID", `event id ${eventId.slice(0, 64)} is not a UUID`);
+  }
+  const { orderId, command } = commandFor(message.event, now);
+  if (!UUID.test(orderId))
+    throw new InvalidEventError("INVALID_ORDER_ID", `order id ${orderId.slice(0, 64)} is not a UUID`);
+  return {
+    orderId: orderId.toLowerCase(),
+    command,
+    received: {
+      event: message.event,
+      consumer,
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+    },
+  };
+}
+
+/**
+ * Inventory events of one partition become commands on their orders, applied in one transaction;
+ * what the domain refuses comes back as an InvalidEventError (a dead letter).
+ */
 export function orderReactions(
-  orders: OrderApplication,
+  orders: Pick<OrderApplication, "reactAll">,
   consumer: string,
   clock: () => Date = () => new Date(),
-) {
-  return async (message: ConsumedMessage<IntegrationEvent>): Promise<void> => {
-    const { orderId, command } = commandFor(message.event, clock());
-    if (!UUID.test(orderId))
-      throw new InvalidEventError("INVALID_ORDER_ID", `order id ${orderId.slice(0, 64)} is not a UUID`);
-    try {
-      await orders.react(orderId.toLowerCase(), command, {
-        event: message.event,
-        consumer,
-        topic: message.topic,
-        partition: message.partition,
-        offset: message.offset,
-      });
-    } catch (error) {
-      if (error instanceof OrderNotFound) {
-        throw new InvalidEventError("UNKNOWN_ORDER", `no order ${orderId} exists`);
+): BatchHandler<IntegrationEvent> {
+  return async (messages) => {
+    const now = clock();
+    const outcomes: (InvalidEventError | undefined)[] = [];
+    const reactions: { index: number; reaction: Reaction }[] = [];
+    for (const [index, message] of messages.entries()) {
+      try {
+        reactions.push({ index, reaction: reactionTo(message, consumer, now) });
+        outcomes.push(undefined);
+      } catch (error) {
+        if (!(error instanceof InvalidEventError)) throw error;
+        outcomes.push(error);
       }
-      if (error instanceof InconsistentStockMessage) {
-        throw new InvalidEventError("INCONSISTENT_CONTENT", error.message);
-      }
-      throw error;
     }
+    if (reactions.length === 0) return outcomes;
+    const refusals = await orders.reactAll(reactions.map(({ reaction }) => reaction));
+    refusals.forEach((refusal, at) => {
+      const entry = reactions[at];
+      if (refusal && entry) outcomes[entry.index] = invalidEvent(refusal, entry.reaction.orderId);
+    });
+    return outcomes;
   };
 }

@@ -92,6 +92,35 @@ export async function lockOrder(tx: Tx, orderId: string): Promise<LoadedOrder> {
   return { state: toDomain(row, lines), version: row.version };
 }
 
+/**
+ * `lockOrder` for several orders at once (a batch of events), locked in id order so that two
+ * batches sharing orders wait for each other instead of deadlocking. Orders that do not exist are
+ * NOT_PLACED.
+ */
+export async function lockOrders(tx: Tx, orderIds: Iterable<string>): Promise<Map<string, LoadedOrder>> {
+  const ids = [...new Set(orderIds)].sort();
+  const loaded = new Map<string, LoadedOrder>(
+    ids.map((id) => [id, { state: { status: "NOT_PLACED" }, version: -1 }]),
+  );
+  if (ids.length === 0) return loaded;
+  const rows = await tx.$queryRaw<OrderRow[]>`
+    select id::text, customer_id, status::text as status, fulfilment::text as fulfilment, reason,
+           decision_deadline, version, created_at, updated_at
+      from orders where id = any(${ids}::uuid[]) order by id for update`;
+  if (rows.length === 0) return loaded;
+  const lines = await tx.orderLine.findMany({ where: { orderId: { in: rows.map((row) => row.id) } } });
+  for (const row of rows) {
+    loaded.set(row.id, {
+      state: toDomain(
+        row,
+        lines.filter((line) => line.orderId === row.id),
+      ),
+      version: row.version,
+    });
+  }
+  return loaded;
+}
+
 export async function insertOrder(
   tx: Tx,
   order: Order,
