@@ -16,3 +16,4 @@ export {
   subscriptionMetrics,
 } from "./metrics.js";
 export { OutboxRelay, type OutboxRelayOptions, type OutboxRow } from "./outbox-relay.js";
+export { type OutboxEntry, outboxEntry, writeOutbox } from "./outbox-write.js";

@@ -33,7 +33,7 @@ import { InventoryApplication } from "./application/inventory.js";
 import type { InventoryConfig } from "./config.js";
 import { createInventoryHttpApp } from "./http/app.js";
 import { eventLogContext, logPublished } from "./messaging/logging.js";
-import { inventoryBatchReactions } from "./messaging/reactions.js";
+import { inventoryReactions } from "./messaging/reactions.js";
 import { inventoryMetrics } from "./metrics.js";
 import { createDatabase, createPool, OUTBOX_CHANNEL, OUTBOX_LOCK_KEY } from "./persistence/database.js";
 
@@ -116,7 +116,7 @@ export async function startInventoryService(
     groupId: config.KAFKA_GROUP_ID,
     topics: [topicName("order-events")],
     decode: (topic, value) => codec.decode(topic, value),
-    handleBatch: inventoryBatchReactions(inventory, config.KAFKA_GROUP_ID, {
+    handleBatch: inventoryReactions(inventory, config.KAFKA_GROUP_ID, {
       reservationTtlMs: config.RESERVATION_TTL_MS,
       newReservationId: randomUUID,
       now: () => new Date(),

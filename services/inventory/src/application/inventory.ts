@@ -10,6 +10,7 @@ import {
   type InventoryEvent,
   type InventoryState,
   inventoryState,
+  MAX_ON_HAND,
   ProductNotFound,
   type ReleaseReservations,
   type ReserveStock,
@@ -17,7 +18,6 @@ import {
 } from "../domain/index.js";
 import type { Database, Tx } from "../persistence/database.js";
 import {
-  alreadyProcessed,
   type LockedProduct,
   lockOrderRequest,
   lockOrderRequests,
@@ -80,9 +80,6 @@ export interface ExpirySweep {
   failures: { reservationId: string; orderId: string; error: unknown }[];
 }
 
-/** `on_hand` is a PostgreSQL integer: an adjustment beyond it is refused before it reaches the database. */
-const MAX_ON_HAND = 2_147_483_647;
-
 /**
  * Use cases of the inventory service: lock the order request (when there is one), then the
  * products in SKU order, let the domain decide, then save state, outgoing events and the inbox
@@ -136,27 +133,6 @@ export class InventoryApplication {
       );
       const stock = after.products.get(request.sku) ?? product;
       return { ...product, onHand: stock.onHand, reserved: stock.reserved, updatedAt: now };
-    });
-  }
-
-  /** Applies the command an order event asks for, exactly once per event id. */
-  async react(orderId: string, command: OrderReaction, received: Received): Promise<void> {
-    await this.committing(async (tx, emitted) => {
-      if (
-        await alreadyProcessed(tx, received.consumer, {
-          eventId: received.event.metadata.eventId,
-          ...received,
-        })
-      ) {
-        return;
-      }
-      const order = await lockOrderRequest(tx, orderId);
-      const skus =
-        command.type === "ReserveStock"
-          ? command.lines.map((line) => line.sku)
-          : (order?.reservations.map((reservation) => reservation.sku) ?? []);
-      const state = inventoryState({ products: await lockProducts(tx, skus), orders: order ? [order] : [] });
-      await this.apply(tx, command, state, causedBy(received.event), emitted);
     });
   }
 

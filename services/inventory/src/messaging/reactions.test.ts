@@ -2,7 +2,7 @@ import type { IntegrationEvent } from "@stocksaga/contracts";
 import { SAMPLE_EVENTS } from "@stocksaga/contracts/fixtures";
 import { type ConsumedMessage, InvalidEventError } from "@stocksaga/messaging";
 import { describe, expect, it, vi } from "vitest";
-import type { OrderReaction, Received } from "../application/inventory.js";
+import type { Reaction, Refusal } from "../application/inventory.js";
 import { InconsistentOrderMessage, UnknownOrderRequest } from "../domain/index.js";
 import {
   commandFor,
@@ -125,43 +125,54 @@ describe("each order event becomes one inventory command; time comes in on the e
 });
 
 describe("inventoryReactions", () => {
-  function message(event: IntegrationEvent): ConsumedMessage<IntegrationEvent> {
-    return { event, topic: "order-events", partition: 2, offset: "41", key: ORDER_ID, headers: {} };
+  function message(event: IntegrationEvent, offset = "41"): ConsumedMessage<IntegrationEvent> {
+    return { event, topic: "order-events", partition: 2, offset, key: ORDER_ID, headers: {} };
   }
 
-  function reactingWith(
-    react: (orderId: string, command: OrderReaction, received: Received) => Promise<void>,
-  ) {
-    return inventoryReactions({ react: vi.fn(react) }, "inventory-service", context());
+  function reactingWith(reactAll: (reactions: readonly Reaction[]) => Promise<(Refusal | undefined)[]>) {
+    return inventoryReactions({ reactAll: vi.fn(reactAll) }, "inventory-service", context());
   }
 
-  it("applies the command with what the inbox records", async () => {
-    const react = vi.fn(async () => undefined);
-    await inventoryReactions(
-      { react },
+  it("applies the commands of a run at once, with what the inbox records", async () => {
+    const reactAll = vi.fn(async (reactions: readonly Reaction[]) => reactions.map(() => undefined));
+    const outcomes = await inventoryReactions(
+      { reactAll },
       "inventory-service",
       context(),
-    )(message(SAMPLE_EVENTS.OrderConfirmed));
-    expect(react).toHaveBeenCalledWith(ORDER_ID, onOrderConfirmed(SAMPLE_EVENTS.OrderConfirmed, context()), {
-      event: SAMPLE_EVENTS.OrderConfirmed,
-      consumer: "inventory-service",
-      topic: "order-events",
-      partition: 2,
-      offset: "41",
-    });
+    )([message(SAMPLE_EVENTS.OrderConfirmed, "41"), message(SAMPLE_EVENTS.OrderCancelled, "42")]);
+    expect(outcomes).toEqual([undefined, undefined]);
+    expect(reactAll).toHaveBeenCalledTimes(1);
+    expect(reactAll).toHaveBeenCalledWith([
+      {
+        command: onOrderConfirmed(SAMPLE_EVENTS.OrderConfirmed, context()),
+        received: {
+          event: SAMPLE_EVENTS.OrderConfirmed,
+          consumer: "inventory-service",
+          topic: "order-events",
+          partition: 2,
+          offset: "41",
+        },
+      },
+      {
+        command: onOrderCancelled(SAMPLE_EVENTS.OrderCancelled, context()),
+        received: {
+          event: SAMPLE_EVENTS.OrderCancelled,
+          consumer: "inventory-service",
+          topic: "order-events",
+          partition: 2,
+          offset: "42",
+        },
+      },
+    ]);
   });
 
   it.each([
     [new UnknownOrderRequest(ORDER_ID), "UNKNOWN_ORDER_REQUEST"],
     [new InconsistentOrderMessage(ORDER_ID, "-1 units of SKU-RED-MUG"), "INCONSISTENT_CONTENT"],
   ])("turns %s into an invalid event", async (domainError, reason) => {
-    const handle = reactingWith(async () => {
-      throw domainError;
-    });
-    await expect(handle(message(SAMPLE_EVENTS.OrderConfirmed))).rejects.toMatchObject({
-      name: "InvalidEventError",
-      reason,
-    });
+    const handle = reactingWith(async () => [domainError]);
+    const [outcome] = await handle([message(SAMPLE_EVENTS.OrderConfirmed)]);
+    expect(outcome).toMatchObject({ name: "InvalidEventError", reason });
   });
 
   it("lets every other failure through, so the consumer retries it", async () => {
@@ -169,18 +180,24 @@ describe("inventoryReactions", () => {
     const handle = reactingWith(async () => {
       throw outage;
     });
-    await expect(handle(message(SAMPLE_EVENTS.OrderConfirmed))).rejects.toBe(outage);
+    await expect(handle([message(SAMPLE_EVENTS.OrderConfirmed)])).rejects.toBe(outage);
   });
 
   it("refuses an event id that is not a UUID before touching anything (the inbox stores UUIDs)", async () => {
-    const react = vi.fn(async () => undefined);
+    const reactAll = vi.fn(async (reactions: readonly Reaction[]) => reactions.map(() => undefined));
     const event = {
       ...SAMPLE_EVENTS.OrderRejected,
       metadata: { ...SAMPLE_EVENTS.OrderRejected.metadata, eventId: "event-1" },
     };
-    await expect(
-      inventoryReactions({ react }, "inventory-service", context())(message(event)),
-    ).rejects.toMatchObject({ name: "InvalidEventError", reason: "INVALID_EVENT_ID" });
-    expect(react).not.toHaveBeenCalled();
+    const outcomes = await inventoryReactions(
+      { reactAll },
+      "inventory-service",
+      context(),
+    )([message(event, "41"), message(SAMPLE_EVENTS.OrderConfirmed, "42")]);
+    expect(outcomes[0]).toMatchObject({ name: "InvalidEventError", reason: "INVALID_EVENT_ID" });
+    expect(outcomes[1]).toBeUndefined();
+    expect(reactAll).toHaveBeenCalledWith([
+      expect.objectContaining({ received: expect.objectContaining({ offset: "42" }) }),
+    ]);
   });
 });

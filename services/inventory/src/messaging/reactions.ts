@@ -10,7 +10,6 @@ import { type BatchHandler, type ConsumedMessage, InvalidEventError } from "@sto
 import type { InventoryApplication, OrderReaction, Reaction, Refusal } from "../application/inventory.js";
 import {
   type CommitReservations,
-  InconsistentOrderMessage,
   type ReleaseReservations,
   type ReserveStock,
   UnknownOrderRequest,
@@ -143,26 +142,11 @@ function reactionTo(
   };
 }
 
+/**
+ * Order events of one partition become commands, applied in one transaction; what the domain
+ * refuses comes back as an InvalidEventError (a dead letter).
+ */
 export function inventoryReactions(
-  inventory: Pick<InventoryApplication, "react">,
-  consumer: string,
-  context: ReactionContext,
-) {
-  return async (message: ConsumedMessage<IntegrationEvent>): Promise<void> => {
-    const { command, received } = reactionTo(message, consumer, context);
-    try {
-      await inventory.react(command.orderId, command, received);
-    } catch (error) {
-      if (error instanceof UnknownOrderRequest || error instanceof InconsistentOrderMessage) {
-        throw invalidEvent(error, command.orderId);
-      }
-      throw error;
-    }
-  };
-}
-
-/** The same reactions for a run of messages, applied in one transaction. */
-export function inventoryBatchReactions(
   inventory: Pick<InventoryApplication, "reactAll">,
   consumer: string,
   context: ReactionContext,

@@ -1,4 +1,5 @@
 import type { IntegrationEvent } from "@stocksaga/contracts";
+import { outboxEntry, writeOutbox } from "@stocksaga/messaging";
 import {
   type Fulfilment,
   type InventoryEvent,
@@ -10,7 +11,6 @@ import {
   type Reservation,
   type ReservationStatus,
 } from "../domain/index.js";
-import type { Prisma } from "../generated/prisma/client.js";
 import { ORDER_REQUEST_LOCK_CLASS, OUTBOX_CHANNEL, type Tx } from "./database.js";
 
 export interface LockedProduct extends ProductStock {
@@ -24,6 +24,16 @@ type OrderRequestRow = {
   fulfilment: Fulfilment;
   line_count: number;
   status: OrderRequestStatus;
+};
+
+type ReservationRow = {
+  id: string;
+  order_id: string;
+  sku: string;
+  requested_quantity: number;
+  quantity: number;
+  status: ReservationStatus;
+  expires_at: Date;
 };
 
 type ProductRow = {
@@ -59,10 +69,9 @@ export async function lockOrderRequests(tx: Tx, orderIds: Iterable<string>): Pro
     select order_id::text, customer_id, fulfilment::text as fulfilment, line_count, status::text as status
       from order_requests where order_id = any(${ids}::uuid[]) order by order_id for update`;
   if (rows.length === 0) return [];
-  const reservations = await tx.reservation.findMany({
-    where: { orderId: { in: rows.map((row) => row.order_id) } },
-    orderBy: [{ orderId: "asc" }, { sku: "asc" }],
-  });
+  const reservations = await tx.$queryRaw<ReservationRow[]>`
+    select id::text, order_id::text, sku, requested_quantity, quantity, status::text as status, expires_at
+      from reservations where order_id = any(${rows.map((row) => row.order_id)}::uuid[]) order by order_id, sku`;
   return rows.map((row) => ({
     orderId: row.order_id,
     customerId: row.customer_id,
@@ -70,15 +79,15 @@ export async function lockOrderRequests(tx: Tx, orderIds: Iterable<string>): Pro
     lineCount: row.line_count,
     status: row.status,
     reservations: reservations
-      .filter((reservation) => reservation.orderId === row.order_id)
+      .filter((reservation) => reservation.order_id === row.order_id)
       .map(
         (reservation): Reservation => ({
           id: reservation.id,
           sku: reservation.sku,
-          requestedQuantity: reservation.requestedQuantity,
+          requestedQuantity: reservation.requested_quantity,
           quantity: reservation.quantity,
           status: reservation.status,
-          expiresAt: reservation.expiresAt,
+          expiresAt: reservation.expires_at,
         }),
       ),
   }));
@@ -101,9 +110,10 @@ export async function lockProducts(tx: Tx, skus: Iterable<string>): Promise<Lock
 }
 
 /**
- * Writes what the domain changed, by comparing the locked state with the folded one. Every update
+ * Writes what the domain changed, by comparing the locked state with the folded one, in one
+ * statement per table whatever the number of orders and products (a batch of events). Every update
  * is conditional on the values it was decided on, a second guard behind the locks; inserts use
- * ON CONFLICT DO NOTHING, so no statement here fails in the database.
+ * ON CONFLICT DO NOTHING; a count that differs from what was decided fails the transaction.
  */
 export async function saveChanges(
   tx: Tx,
@@ -116,25 +126,38 @@ export async function saveChanges(
     if (event.type === "ProductCreated")
       await insertProduct(tx, event.sku, event.name, event.onHand, event.at);
   }
-  for (const [sku, stock] of after.products) {
-    const previous = before.products.get(sku);
-    if (previous && (previous.onHand !== stock.onHand || previous.reserved !== stock.reserved)) {
-      await updateStock(tx, previous, stock, now);
-    }
-  }
+  await updateStock(
+    tx,
+    [...after.products.values()].flatMap((stock) => {
+      const previous = before.products.get(stock.sku);
+      return previous && (previous.onHand !== stock.onHand || previous.reserved !== stock.reserved)
+        ? [{ previous, next: stock }]
+        : [];
+    }),
+    now,
+  );
+  const created: OrderRequest[] = [];
+  const statusChanges: { orderId: string; from: OrderRequestStatus; to: OrderRequestStatus }[] = [];
+  const newReservations: { orderId: string; reservation: Reservation }[] = [];
+  const reservationChanges: { old: Reservation; next: Reservation }[] = [];
   for (const [orderId, order] of after.orders) {
     const previous = before.orders.get(orderId);
-    if (!previous) {
-      await insertOrderRequest(tx, order, now);
-    } else if (previous.status !== order.status) {
-      const updated = await tx.orderRequest.updateMany({
-        where: { orderId, status: previous.status },
-        data: { status: order.status, updatedAt: now },
-      });
-      if (updated.count !== 1) throw new Error(`order request ${orderId} changed under a held lock`);
+    if (!previous) created.push(order);
+    else if (previous.status !== order.status)
+      statusChanges.push({ orderId, from: previous.status, to: order.status });
+    const old = new Map((previous?.reservations ?? []).map((reservation) => [reservation.id, reservation]));
+    for (const reservation of order.reservations) {
+      const was = old.get(reservation.id);
+      if (!was) newReservations.push({ orderId, reservation });
+      else if (was.status !== reservation.status || was.quantity !== reservation.quantity) {
+        reservationChanges.push({ old: was, next: reservation });
+      }
     }
-    await saveReservations(tx, order, previous?.reservations ?? [], now);
   }
+  await insertOrderRequests(tx, created, now);
+  await updateOrderRequestStatuses(tx, statusChanges, now);
+  await insertReservations(tx, newReservations, now);
+  await updateReservations(tx, reservationChanges, now);
   const adjustments = events.flatMap((event) => (event.type === "StockAdjusted" ? [event] : []));
   if (adjustments.length > 0) {
     await tx.stockAdjustment.createMany({
@@ -158,68 +181,88 @@ async function insertProduct(tx: Tx, sku: string, name: string, onHand: number, 
   if (inserted === 0) throw new ProductAlreadyExists(sku);
 }
 
-async function updateStock(tx: Tx, previous: ProductStock, next: ProductStock, now: Date): Promise<void> {
-  const updated = await tx.product.updateMany({
-    where: { sku: previous.sku, onHand: previous.onHand, reserved: previous.reserved },
-    data: { onHand: next.onHand, reserved: next.reserved, version: { increment: 1 }, updatedAt: now },
-  });
-  if (updated.count !== 1) throw new Error(`stock of ${previous.sku} changed under a held lock`);
+function changedUnderLock(what: string, expected: number, actual: number): Error {
+  return new Error(`${expected - actual} of ${expected} ${what} changed under a held lock`);
 }
 
-async function insertOrderRequest(tx: Tx, order: OrderRequest, now: Date): Promise<void> {
-  const inserted = await tx.orderRequest.createMany({
-    data: [
-      {
-        orderId: order.orderId,
-        customerId: order.customerId,
-        fulfilment: order.fulfilment,
-        lineCount: order.lineCount,
-        status: order.status,
-        createdAt: now,
-        updatedAt: now,
-      },
-    ],
-    skipDuplicates: true,
-  });
-  if (inserted.count !== 1) throw new Error(`order request ${order.orderId} was recorded under a held lock`);
-}
-
-async function saveReservations(
+async function updateStock(
   tx: Tx,
-  order: OrderRequest,
-  previous: readonly Reservation[],
+  changes: readonly { previous: ProductStock; next: ProductStock }[],
   now: Date,
 ): Promise<void> {
-  const before = new Map(previous.map((reservation) => [reservation.id, reservation]));
-  const created = order.reservations.filter((reservation) => !before.has(reservation.id));
-  if (created.length > 0) {
-    const inserted = await tx.reservation.createMany({
-      data: created.map((reservation) => ({
-        id: reservation.id,
-        orderId: order.orderId,
-        sku: reservation.sku,
-        requestedQuantity: reservation.requestedQuantity,
-        quantity: reservation.quantity,
-        status: reservation.status,
-        expiresAt: reservation.expiresAt,
-        createdAt: now,
-        updatedAt: now,
-      })),
-      skipDuplicates: true,
-    });
-    if (inserted.count !== created.length) {
-      throw new Error(`reservations of order ${order.orderId} were recorded under a held lock`);
-    }
-  }
-  for (const reservation of order.reservations) {
-    const old = before.get(reservation.id);
-    if (!old || (old.status === reservation.status && old.quantity === reservation.quantity)) continue;
-    const updated = await tx.reservation.updateMany({
-      where: { id: reservation.id, status: old.status as ReservationStatus },
-      data: { status: reservation.status, quantity: reservation.quantity, updatedAt: now },
-    });
-    if (updated.count !== 1) throw new Error(`reservation ${reservation.id} changed under a held lock`);
-  }
+  if (changes.length === 0) return;
+  const updated = await tx.$executeRaw`
+    update products as p
+       set on_hand = c.on_hand, reserved = c.reserved, version = p.version + 1, updated_at = ${now}
+      from unnest(${changes.map((c) => c.previous.sku)}::text[],
+                  ${changes.map((c) => c.previous.onHand)}::int[], ${changes.map((c) => c.previous.reserved)}::int[],
+                  ${changes.map((c) => c.next.onHand)}::int[], ${changes.map((c) => c.next.reserved)}::int[])
+           as c(sku, was_on_hand, was_reserved, on_hand, reserved)
+     where p.sku = c.sku and p.on_hand = c.was_on_hand and p.reserved = c.was_reserved`;
+  if (updated !== changes.length) throw changedUnderLock("products", changes.length, updated);
+}
+
+async function insertOrderRequests(tx: Tx, orders: readonly OrderRequest[], now: Date): Promise<void> {
+  if (orders.length === 0) return;
+  const inserted = await tx.$executeRaw`
+    insert into order_requests (order_id, customer_id, fulfilment, line_count, status, created_at, updated_at)
+    select o.order_id, o.customer_id, o.fulfilment::fulfilment_policy, o.line_count,
+           o.status::order_request_status, ${now}, ${now}
+      from unnest(${orders.map((o) => o.orderId)}::uuid[], ${orders.map((o) => o.customerId)}::text[],
+                  ${orders.map((o) => o.fulfilment)}::text[], ${orders.map((o) => o.lineCount)}::int[],
+                  ${orders.map((o) => o.status)}::text[])
+           as o(order_id, customer_id, fulfilment, line_count, status)
+    on conflict (order_id) do nothing`;
+  if (inserted !== orders.length) throw changedUnderLock("new order requests", orders.length, inserted);
+}
+
+async function updateOrderRequestStatuses(
+  tx: Tx,
+  changes: readonly { orderId: string; from: OrderRequestStatus; to: OrderRequestStatus }[],
+  now: Date,
+): Promise<void> {
+  if (changes.length === 0) return;
+  const updated = await tx.$executeRaw`
+    update order_requests as r set status = c.status::order_request_status, updated_at = ${now}
+      from unnest(${changes.map((c) => c.orderId)}::uuid[], ${changes.map((c) => c.from)}::text[],
+                  ${changes.map((c) => c.to)}::text[]) as c(order_id, was, status)
+     where r.order_id = c.order_id and r.status = c.was::order_request_status`;
+  if (updated !== changes.length) throw changedUnderLock("order requests", changes.length, updated);
+}
+
+async function insertReservations(
+  tx: Tx,
+  created: readonly { orderId: string; reservation: Reservation }[],
+  now: Date,
+): Promise<void> {
+  if (created.length === 0) return;
+  const r = created.map(({ reservation }) => reservation);
+  const inserted = await tx.$executeRaw`
+    insert into reservations (id, order_id, sku, requested_quantity, quantity, status, expires_at, created_at, updated_at)
+    select n.id, n.order_id, n.sku, n.requested_quantity, n.quantity, n.status::reservation_status, n.expires_at,
+           ${now}, ${now}
+      from unnest(${r.map((x) => x.id)}::uuid[], ${created.map((c) => c.orderId)}::uuid[], ${r.map((x) => x.sku)}::text[],
+                  ${r.map((x) => x.requestedQuantity)}::int[], ${r.map((x) => x.quantity)}::int[],
+                  ${r.map((x) => x.status)}::text[], ${r.map((x) => x.expiresAt.toISOString())}::timestamptz[])
+           as n(id, order_id, sku, requested_quantity, quantity, status, expires_at)
+    on conflict do nothing`;
+  if (inserted !== created.length) throw changedUnderLock("new reservations", created.length, inserted);
+}
+
+async function updateReservations(
+  tx: Tx,
+  changes: readonly { old: Reservation; next: Reservation }[],
+  now: Date,
+): Promise<void> {
+  if (changes.length === 0) return;
+  const updated = await tx.$executeRaw`
+    update reservations as r
+       set status = c.status::reservation_status, quantity = c.quantity, updated_at = ${now}
+      from unnest(${changes.map((c) => c.old.id)}::uuid[], ${changes.map((c) => c.old.status)}::text[],
+                  ${changes.map((c) => c.next.status)}::text[], ${changes.map((c) => c.next.quantity)}::int[])
+           as c(id, was, status, quantity)
+     where r.id = c.id and r.status = c.was::reservation_status`;
+  if (updated !== changes.length) throw changedUnderLock("reservations", changes.length, updated);
 }
 
 /** Outgoing events, in order, in the transaction of the change; the relay is woken at commit. */
@@ -228,32 +271,9 @@ export async function recordEvents(
   emitted: readonly IntegrationEvent[],
   topicOf: (event: IntegrationEvent) => { topic: string; key: string },
 ): Promise<void> {
-  if (emitted.length === 0) return;
-  await tx.outboxMessage.createMany({
-    data: emitted.map((event) => {
-      const { topic, key } = topicOf(event);
-      return {
-        eventId: event.metadata.eventId,
-        eventType: event.type,
-        topic,
-        messageKey: key,
-        payload: event as unknown as Prisma.InputJsonValue,
-        headers: event.metadata.traceparent ? { traceparent: event.metadata.traceparent } : {},
-      };
-    }),
-  });
-  await tx.$executeRaw`select pg_notify(${OUTBOX_CHANNEL}, '')`;
-}
-
-/** True when this consumer already applied the event; records it otherwise (same transaction as the effect). */
-export async function alreadyProcessed(
-  tx: Tx,
-  consumer: string,
-  message: { eventId: string; topic: string; partition: number; offset: string },
-): Promise<boolean> {
-  const inserted = await tx.$executeRaw`
-    insert into inbox (consumer, event_id, topic, partition, "offset")
-    values (${consumer}, ${message.eventId}::uuid, ${message.topic}, ${message.partition}, ${BigInt(message.offset)})
-    on conflict do nothing`;
-  return inserted === 0;
+  await writeOutbox(
+    tx,
+    OUTBOX_CHANNEL,
+    emitted.map((event) => outboxEntry(event, topicOf(event))),
+  );
 }

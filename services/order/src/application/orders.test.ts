@@ -28,7 +28,7 @@ function overdueOrders(
       const orderId = String(values[0]);
       queries.push({ orderId, sql });
       if (/for update skip locked$/.test(sql)) return held.includes(orderId) ? [] : [{ id: orderId }];
-      if (/for update$/.test(sql)) {
+      if (/from orders .*for update$/.test(sql)) {
         return [
           {
             id: orderId,
@@ -43,38 +43,36 @@ function overdueOrders(
           },
         ];
       }
+      if (/from order_lines/.test(sql)) {
+        return [
+          {
+            orderId,
+            lineNo: 0,
+            sku: "SKU-A",
+            requestedQuantity: 2,
+            confirmedQuantity: null,
+            status: "PENDING",
+            reason: null,
+            reservationId: null,
+            availableQuantity: null,
+          },
+        ];
+      }
       throw new Error(`unexpected query: ${sql}`);
     },
-    $executeRaw: async () => 1,
-    order: {
-      updateMany: async ({ where }: { where: { id: string } }) => {
-        if (failing.includes(where.id)) throw new Error("connection reset");
-        return { count: 1 };
-      },
+    $executeRaw: async (strings: TemplateStringsArray, ...values: unknown[]) => {
+      const sql = strings.join("?").replace(/\s+/g, " ").trim();
+      if (/^with saved as \( update orders/.test(sql)) {
+        const ids = values[0] as string[];
+        if (ids.some((id) => failing.includes(id))) throw new Error("connection reset");
+        return ids.length;
+      }
+      if (/^with written as \( insert into outbox/.test(sql)) {
+        published.push(...(values[4] as string[]).map((json) => JSON.parse(json) as IntegrationEvent));
+        return 1;
+      }
+      return 1;
     },
-    orderLine: {
-      findMany: async ({ where }: { where: { orderId: string } }) => [
-        {
-          orderId: where.orderId,
-          lineNo: 0,
-          sku: "SKU-A",
-          requestedQuantity: 2,
-          confirmedQuantity: null,
-          status: "PENDING",
-          reason: null,
-          reservationId: null,
-          availableQuantity: null,
-        },
-      ],
-      update: async () => ({}),
-    },
-    outboxMessage: {
-      createMany: async ({ data }: { data: { payload: IntegrationEvent }[] }) => {
-        published.push(...data.map((row) => row.payload));
-        return { count: data.length };
-      },
-    },
-    orderTimelineEntry: { createMany: async () => ({ count: 1 }) },
   };
   const db = {
     order: { findMany: async () => ids.map((id) => ({ id })) },
@@ -120,8 +118,10 @@ describe("OrderApplication.rejectOverdue", () => {
 
     await orders.rejectOverdue(200);
 
-    expect(queries).toHaveLength(2);
-    expect(queries[0]?.sql).toMatch(/status = 'PENDING' for update skip locked$/);
-    expect(queries[1]?.sql).toMatch(/where id = \?::uuid for update$/);
+    const onOrders = queries.filter((query) => / from orders /.test(query.sql));
+    expect(onOrders).toHaveLength(2);
+    expect(onOrders[0]?.sql).toMatch(/status = 'PENDING' for update skip locked$/);
+    expect(onOrders[1]?.sql).toMatch(/where id = any\(\?::uuid\[\]\) order by id for update$/);
+    expect(queries.indexOf(onOrders[0] as (typeof queries)[number])).toBe(0);
   });
 });

@@ -15,8 +15,6 @@ import {
 } from "../domain/index.js";
 import type { Database, Tx } from "../persistence/database.js";
 import {
-  alreadyProcessed,
-  announceChange,
   claimPendingOrder,
   insertOrder,
   lockOrder,
@@ -24,6 +22,7 @@ import {
   recordEvents,
   type TimelineEntry,
   updateOrder,
+  updateOrders,
 } from "../persistence/order-store.js";
 import { type Causation, causedBy, startedByClock, toIntegrationEvents } from "./integration.js";
 
@@ -198,31 +197,6 @@ export class OrderApplication {
   }
 
   /**
-   * Applies a command that reacts to an inventory event, exactly once per event id. A command of
-   * `undefined` only records the event in the order's history (events that need no decision).
-   */
-  async react(orderId: string, command: OrderCommand | undefined, received: Received): Promise<void> {
-    const change = await this.options.db.$transaction(async (tx): Promise<OrderChange | undefined> => {
-      if (
-        await alreadyProcessed(tx, received.consumer, {
-          eventId: received.event.metadata.eventId,
-          ...received,
-        })
-      ) {
-        return undefined;
-      }
-      const { state, version } = await lockOrder(tx, orderId);
-      if (state.status === "NOT_PLACED") throw new OrderNotFound(orderId);
-      const events = command ? decide(command, state) : [];
-      const after = events.length > 0 ? (fold(state, events) as Order) : state;
-      if (events.length > 0) await updateOrder(tx, state, after, version);
-      await this.record(tx, orderId, events, causedBy(received.event), received.event);
-      return events.length > 0 ? { before: state, after, events } : undefined;
-    });
-    this.committed(change);
-  }
-
-  /**
    * Applies a run of inventory events in one transaction, in their order, each exactly once per
    * event id: the orders they name are locked (in id order), the domain decides each command on
    * the state the earlier ones left, and each changed order is saved once. Returns per reaction
@@ -280,12 +254,14 @@ export class OrderApplication {
         }
         return undefined;
       });
-      for (const [orderId, { state: before, version }] of loaded) {
-        const after = current.get(orderId);
-        if (before.status === "NOT_PLACED" || !after || after === before) continue;
-        await updateOrder(tx, before, after as Order, version);
-        await announceChange(tx, orderId);
-      }
+      await updateOrders(
+        tx,
+        [...loaded].flatMap(([orderId, { state: before, version }]) => {
+          const after = current.get(orderId);
+          if (before.status === "NOT_PLACED" || !after || after === before) return [];
+          return [{ before, after: after as Order, version }];
+        }),
+      );
       await recordEvents(tx, emitted, this.options.route, timeline);
       await unclaimInbox(tx, consumer, refused);
       return { outcomes, changes };
@@ -340,15 +316,10 @@ export class OrderApplication {
     orderId: string,
     events: readonly OrderEvent[],
     cause: Causation,
-    received?: IntegrationEvent,
   ): Promise<void> {
     const emitted = toIntegrationEvents(events, cause);
-    const timeline: TimelineEntry[] = [
-      ...(received ? [{ orderId, event: received, direction: "RECEIVED" as const }] : []),
-      ...emitted.map((event) => ({ orderId, event, direction: "EMITTED" as const })),
-    ];
+    const timeline: TimelineEntry[] = emitted.map((event) => ({ orderId, event, direction: "EMITTED" }));
     await recordEvents(tx, emitted, this.options.route, timeline);
-    if (events.length > 0) await announceChange(tx, orderId);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { IntegrationEvent } from "@stocksaga/contracts";
+import { outboxEntry, writeOutbox } from "@stocksaga/messaging";
 import type { Fulfilment, Order, OrderLine, OrderRejectionReason, OrderState } from "../domain/index.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import { ORDER_CHANGED_CHANNEL, OUTBOX_CHANNEL, type Tx } from "./database.js";
@@ -7,6 +8,8 @@ export interface LoadedOrder {
   state: OrderState;
   version: number;
 }
+
+type LineRow = Prisma.OrderLineGetPayload<object>;
 
 type OrderRow = {
   id: string;
@@ -82,14 +85,8 @@ export async function claimPendingOrder(tx: Tx, orderId: string): Promise<boolea
 
 /** Loads the order and locks its row until the transaction ends: every state change starts here. */
 export async function lockOrder(tx: Tx, orderId: string): Promise<LoadedOrder> {
-  const rows = await tx.$queryRaw<OrderRow[]>`
-    select id::text, customer_id, status::text as status, fulfilment::text as fulfilment, reason,
-           decision_deadline, version, created_at, updated_at
-      from orders where id = ${orderId}::uuid for update`;
-  const row = rows[0];
-  if (!row) return { state: { status: "NOT_PLACED" }, version: -1 };
-  const lines = await tx.orderLine.findMany({ where: { orderId } });
-  return { state: toDomain(row, lines), version: row.version };
+  const loaded = await lockOrders(tx, [orderId]);
+  return loaded.get(orderId) ?? { state: { status: "NOT_PLACED" }, version: -1 };
 }
 
 /**
@@ -108,7 +105,11 @@ export async function lockOrders(tx: Tx, orderIds: Iterable<string>): Promise<Ma
            decision_deadline, version, created_at, updated_at
       from orders where id = any(${ids}::uuid[]) order by id for update`;
   if (rows.length === 0) return loaded;
-  const lines = await tx.orderLine.findMany({ where: { orderId: { in: rows.map((row) => row.id) } } });
+  const lines = await tx.$queryRaw<LineRow[]>`
+    select order_id::text as "orderId", line_no as "lineNo", sku, requested_quantity as "requestedQuantity",
+           confirmed_quantity as "confirmedQuantity", status::text as status, reason,
+           reservation_id::text as "reservationId", available_quantity as "availableQuantity"
+      from order_lines where order_id = any(${rows.map((row) => row.id)}::uuid[])`;
   for (const row of rows) {
     loaded.set(row.id, {
       state: toDomain(
@@ -121,74 +122,91 @@ export async function lockOrders(tx: Tx, orderIds: Iterable<string>): Promise<Ma
   return loaded;
 }
 
+/** A new order and its lines, in one statement; every instance's live streams hear of it at commit. */
 export async function insertOrder(
   tx: Tx,
   order: Order,
   idempotency: { key: string; requestHash: string } | undefined,
 ): Promise<void> {
-  await tx.order.create({
-    data: {
-      id: order.orderId,
-      customerId: order.customerId,
-      status: order.status,
-      fulfilment: order.fulfilment,
-      reason: reasonColumn(order),
-      decisionDeadline: order.decisionDeadline,
-      idempotencyKey: idempotency?.key ?? null,
-      requestHash: idempotency?.requestHash ?? null,
-      createdAt: order.placedAt,
-      updatedAt: order.updatedAt,
-      lines: {
-        create: order.lines.map((line, index) => ({
-          lineNo: index,
-          sku: line.sku,
-          requestedQuantity: line.requestedQuantity,
-          confirmedQuantity: line.confirmedQuantity,
-          status: line.status,
-          reason: line.reason,
-          reservationId: line.reservationId,
-          availableQuantity: line.availableQuantity,
-        })),
-      },
-    },
-  });
+  const lines = order.lines;
+  await tx.$executeRaw`
+    with placed as (
+      insert into orders (id, customer_id, status, fulfilment, reason, decision_deadline, idempotency_key,
+                          request_hash, created_at, updated_at)
+      values (${order.orderId}::uuid, ${order.customerId}, ${order.status}::order_status,
+              ${order.fulfilment}::fulfilment_policy, ${reasonColumn(order)}, ${order.decisionDeadline},
+              ${idempotency?.key ?? null}, ${idempotency?.requestHash ?? null}, ${order.placedAt}, ${order.updatedAt})
+      returning id),
+    lines as (
+      insert into order_lines (order_id, line_no, sku, requested_quantity, confirmed_quantity, status, reason,
+                               reservation_id, available_quantity)
+      select placed.id, l.n - 1, l.sku, l.requested_quantity, l.confirmed_quantity, l.status::order_line_status,
+             l.reason, l.reservation_id, l.available_quantity
+        from placed,
+             unnest(${lines.map((l) => l.sku)}::text[], ${lines.map((l) => l.requestedQuantity)}::int[],
+                    ${lines.map((l) => l.confirmedQuantity)}::int[], ${lines.map((l) => l.status)}::text[],
+                    ${lines.map((l) => l.reason)}::text[], ${lines.map((l) => l.reservationId)}::uuid[],
+                    ${lines.map((l) => l.availableQuantity)}::int[])
+             with ordinality as l(sku, requested_quantity, confirmed_quantity, status, reason, reservation_id,
+                                  available_quantity, n))
+    select pg_notify(${ORDER_CHANGED_CHANNEL}, id::text) from placed`;
 }
 
+/** Saves one changed order (see `updateOrders`). */
 export async function updateOrder(tx: Tx, before: Order, after: Order, version: number): Promise<void> {
-  const updated = await tx.order.updateMany({
-    where: { id: after.orderId, version },
-    data: {
-      status: after.status,
-      reason: reasonColumn(after),
-      version: version + 1,
-      updatedAt: after.updatedAt,
-    },
-  });
-  if (updated.count !== 1)
-    throw new Error(`order ${after.orderId} changed under a held lock (version ${version})`);
-  for (const [index, line] of after.lines.entries()) {
-    const previous = before.lines[index];
-    if (
-      previous &&
-      previous.status === line.status &&
-      previous.confirmedQuantity === line.confirmedQuantity &&
-      previous.reservationId === line.reservationId &&
-      previous.availableQuantity === line.availableQuantity &&
-      previous.reason === line.reason
-    ) {
-      continue;
-    }
-    await tx.orderLine.update({
-      where: { orderId_sku: { orderId: after.orderId, sku: line.sku } },
-      data: {
-        status: line.status,
-        confirmedQuantity: line.confirmedQuantity,
-        reservationId: line.reservationId,
-        availableQuantity: line.availableQuantity,
-        reason: line.reason,
-      },
-    });
+  await updateOrders(tx, [{ before, after, version }]);
+}
+
+/**
+ * Saves changed orders — each conditional on the version it was loaded at, a second guard behind
+ * the row lock — and their changed lines, in two statements whatever their number; every
+ * instance's live streams hear of each order at commit.
+ */
+export async function updateOrders(
+  tx: Tx,
+  changes: readonly { before: Order; after: Order; version: number }[],
+): Promise<void> {
+  if (changes.length === 0) return;
+  const orders = changes.map((change) => change.after);
+  const updated = await tx.$executeRaw`
+    with saved as (
+      update orders as o
+         set status = c.status::order_status, reason = c.reason, version = c.version + 1, updated_at = c.updated_at
+        from unnest(${orders.map((o) => o.orderId)}::uuid[], ${changes.map((c) => c.version)}::int[],
+                    ${orders.map((o) => o.status)}::text[], ${orders.map(reasonColumn)}::text[],
+                    ${orders.map((o) => o.updatedAt.toISOString())}::timestamptz[])
+             as c(id, version, status, reason, updated_at)
+       where o.id = c.id and o.version = c.version
+      returning o.id)
+    select pg_notify(${ORDER_CHANGED_CHANNEL}, id::text) from saved`;
+  if (updated !== changes.length) {
+    throw new Error(`${changes.length - updated} of ${changes.length} orders changed under a held lock`);
   }
+  const lines = changes.flatMap(({ before, after }) =>
+    after.lines.flatMap((line, index) => {
+      const previous = before.lines[index];
+      const same =
+        previous !== undefined &&
+        previous.status === line.status &&
+        previous.confirmedQuantity === line.confirmedQuantity &&
+        previous.reservationId === line.reservationId &&
+        previous.availableQuantity === line.availableQuantity &&
+        previous.reason === line.reason;
+      return same ? [] : [{ orderId: after.orderId, line }];
+    }),
+  );
+  if (lines.length === 0) return;
+  const l = lines.map(({ line }) => line);
+  await tx.$executeRaw`
+    update order_lines as ol
+       set status = c.status::order_line_status, confirmed_quantity = c.confirmed_quantity,
+           reservation_id = c.reservation_id, available_quantity = c.available_quantity, reason = c.reason
+      from unnest(${lines.map((x) => x.orderId)}::uuid[], ${l.map((x) => x.sku)}::text[],
+                  ${l.map((x) => x.status)}::text[], ${l.map((x) => x.confirmedQuantity)}::int[],
+                  ${l.map((x) => x.reservationId)}::uuid[], ${l.map((x) => x.availableQuantity)}::int[],
+                  ${l.map((x) => x.reason)}::text[])
+           as c(order_id, sku, status, confirmed_quantity, reservation_id, available_quantity, reason)
+     where ol.order_id = c.order_id and ol.sku = c.sku`;
 }
 
 export interface TimelineEntry {
@@ -204,51 +222,21 @@ export async function recordEvents(
   topicOf: (event: IntegrationEvent) => { topic: string; key: string },
   timeline: readonly TimelineEntry[],
 ): Promise<void> {
-  if (emitted.length > 0) {
-    await tx.outboxMessage.createMany({
-      data: emitted.map((event) => {
-        const { topic, key } = topicOf(event);
-        return {
-          eventId: event.metadata.eventId,
-          eventType: event.type,
-          topic,
-          messageKey: key,
-          payload: event as unknown as Prisma.InputJsonValue,
-          headers: event.metadata.traceparent ? { traceparent: event.metadata.traceparent } : {},
-        };
-      }),
-    });
-    await tx.$executeRaw`select pg_notify(${OUTBOX_CHANNEL}, '')`;
-  }
-  if (timeline.length > 0) {
-    await tx.orderTimelineEntry.createMany({
-      data: timeline.map((entry) => ({
-        orderId: entry.orderId,
-        eventId: entry.event.metadata.eventId,
-        eventType: entry.event.type,
-        direction: entry.direction,
-        occurredAt: new Date(entry.event.metadata.occurredAt),
-        payload: entry.event as unknown as Prisma.InputJsonValue,
-      })),
-      skipDuplicates: true,
-    });
-  }
-}
-
-/** Tells every instance (their SSE streams) that an order changed, when the transaction commits. */
-export async function announceChange(tx: Tx, orderId: string): Promise<void> {
-  await tx.$executeRaw`select pg_notify(${ORDER_CHANGED_CHANNEL}, ${orderId})`;
-}
-
-/** True when this consumer already applied the event; records it otherwise (same transaction as the effect). */
-export async function alreadyProcessed(
-  tx: Tx,
-  consumer: string,
-  message: { eventId: string; topic: string; partition: number; offset: string },
-): Promise<boolean> {
-  const inserted = await tx.$executeRaw`
-    insert into inbox (consumer, event_id, topic, partition, "offset")
-    values (${consumer}, ${message.eventId}::uuid, ${message.topic}, ${message.partition}, ${BigInt(message.offset)})
-    on conflict do nothing`;
-  return inserted === 0;
+  await writeOutbox(
+    tx,
+    OUTBOX_CHANNEL,
+    emitted.map((event) => outboxEntry(event, topicOf(event))),
+  );
+  if (timeline.length === 0) return;
+  // A received event already in the history (a redelivery applied as a duplicate) is kept once.
+  await tx.$executeRaw`
+    insert into order_timeline (order_id, event_id, event_type, direction, occurred_at, payload)
+    select t.order_id, t.event_id, t.event_type, t.direction::timeline_direction, t.occurred_at, t.payload
+      from unnest(${timeline.map((e) => e.orderId)}::uuid[], ${timeline.map((e) => e.event.metadata.eventId)}::uuid[],
+                  ${timeline.map((e) => e.event.type)}::text[], ${timeline.map((e) => e.direction)}::text[],
+                  ${timeline.map((e) => new Date(e.event.metadata.occurredAt).toISOString())}::timestamptz[],
+                  ${timeline.map((e) => JSON.stringify(e.event))}::jsonb[])
+           with ordinality as t(order_id, event_id, event_type, direction, occurred_at, payload, n)
+     order by t.n
+    on conflict (event_id) do nothing`;
 }
