@@ -35,6 +35,12 @@ export interface OutboxRelayOptions {
   };
   /** Failures in a row after which `stalled` reports the relay stuck (default 5, about 3 s of retries). */
   stallAfterFailures?: number;
+  /**
+   * Rows deleted after which the relay vacuums the outbox (default 20,000; 0 never). Every row is
+   * inserted and deleted once, so the table is all dead tuples unless something vacuums it, and a
+   * bloated outbox makes every drain slower; autovacuum may be off or too lazy for this churn.
+   */
+  vacuumAfterRows?: number;
 }
 
 type DrainOutcome = { published: number; leader: boolean };
@@ -52,6 +58,7 @@ export class OutboxRelay {
   private woken = false;
   private failuresInARow = 0;
   private lastError: unknown;
+  private deletedSinceVacuum = 0;
   private listener: pg.PoolClient | undefined;
   private readonly logger: Logger;
 
@@ -150,6 +157,12 @@ export class OutboxRelay {
         await sleep(delay);
         continue;
       }
+      if (outcome.published > 0) this.deletedSinceVacuum += outcome.published;
+      const vacuumAfter = this.options.vacuumAfterRows ?? 20_000;
+      if (vacuumAfter > 0 && this.deletedSinceVacuum >= vacuumAfter) {
+        this.deletedSinceVacuum = 0;
+        await this.vacuum();
+      }
       if (outcome.published > 0 || this.woken || !this.running) continue;
       // Idle (or standby): sleep until notified or the poll interval passes; a standby polls slower.
       await new Promise<void>((resolve) => {
@@ -160,6 +173,17 @@ export class OutboxRelay {
         };
       });
       this.wake = undefined;
+    }
+  }
+
+  /** Reclaims the dead rows of the outbox (outside any transaction, as VACUUM must be). */
+  private async vacuum(): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.options.pool.query("vacuum (analyze) outbox");
+      this.logger.info({ durationMs: Math.round(performance.now() - started) }, "vacuumed the outbox");
+    } catch (error) {
+      this.logger.warn({ err: error }, "could not vacuum the outbox; will try again later");
     }
   }
 
@@ -190,7 +214,7 @@ export class OutboxRelay {
       const { rows } = await client.query<OutboxRow>(
         `select id::text as "id", event_id as "eventId", event_type as "eventType", topic,
                 message_key as "messageKey", payload, headers, created_at as "createdAt"
-           from outbox order by id limit $1`,
+           from outbox order by outbox.id limit $1`,
         [this.options.batchSize ?? 500],
       );
       if (rows.length === 0) {
