@@ -36,11 +36,13 @@ export interface OutboxRelayOptions {
   /** Failures in a row after which `stalled` reports the relay stuck (default 5, about 3 s of retries). */
   stallAfterFailures?: number;
   /**
-   * Rows deleted after which the relay vacuums the outbox (default 20,000; 0 never). Every row is
-   * inserted and deleted once, so the table is all dead tuples unless something vacuums it, and a
-   * bloated outbox makes every drain slower; autovacuum may be off or too lazy for this churn.
+   * Rows deleted after which the relay vacuums the outbox (default 1,000; 0 never), at most once
+   * every `vacuumIntervalMs` (default 5 s). Every row is inserted and deleted once, so the table is
+   * all dead tuples unless something vacuums it, and a bloated outbox makes every drain slower;
+   * autovacuum may be off, or too lazy for this churn.
    */
   vacuumAfterRows?: number;
+  vacuumIntervalMs?: number;
 }
 
 type DrainOutcome = { published: number; leader: boolean };
@@ -59,6 +61,7 @@ export class OutboxRelay {
   private failuresInARow = 0;
   private lastError: unknown;
   private deletedSinceVacuum = 0;
+  private lastVacuumAt = 0;
   private listener: pg.PoolClient | undefined;
   private readonly logger: Logger;
 
@@ -158,9 +161,14 @@ export class OutboxRelay {
         continue;
       }
       if (outcome.published > 0) this.deletedSinceVacuum += outcome.published;
-      const vacuumAfter = this.options.vacuumAfterRows ?? 20_000;
-      if (vacuumAfter > 0 && this.deletedSinceVacuum >= vacuumAfter) {
+      const vacuumAfter = this.options.vacuumAfterRows ?? 1_000;
+      if (
+        vacuumAfter > 0 &&
+        this.deletedSinceVacuum >= vacuumAfter &&
+        performance.now() - this.lastVacuumAt >= (this.options.vacuumIntervalMs ?? 5_000)
+      ) {
         this.deletedSinceVacuum = 0;
+        this.lastVacuumAt = performance.now();
         await this.vacuum();
       }
       if (outcome.published > 0 || this.woken || !this.running) continue;
@@ -181,7 +189,7 @@ export class OutboxRelay {
     const started = performance.now();
     try {
       await this.options.pool.query("vacuum (analyze) outbox");
-      this.logger.info({ durationMs: Math.round(performance.now() - started) }, "vacuumed the outbox");
+      this.logger.debug({ durationMs: Math.round(performance.now() - started) }, "vacuumed the outbox");
     } catch (error) {
       this.logger.warn({ err: error }, "could not vacuum the outbox; will try again later");
     }
