@@ -177,6 +177,8 @@ describe("observability: metrics, one trace per saga, logs that name order and t
     const backlog = select(samples, "stocksaga_outbox_backlog_events");
     expect(backlog).toHaveLength(1);
     expect(backlog[0]?.value).toBeGreaterThanOrEqual(0);
+    // A healthy relay: the series exists and no drain failed.
+    expect(total(samples, "stocksaga_outbox_relay_failures_total")).toBe(0);
 
     const lag = select(samples, "stocksaga_consumer_lag_messages", { topic: "reservation-events" });
     expect(lag.length).toBeGreaterThan(0);
