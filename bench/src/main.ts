@@ -94,6 +94,8 @@ interface Resources {
   admin?: Admin;
   commits?: CommitClock;
   targets: HttpTarget[];
+  /** Set when a signal interrupted the run: its connections are about to close. */
+  interrupted?: boolean;
 }
 
 async function release(resources: Resources): Promise<void> {
@@ -224,6 +226,7 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
     cutOffSeconds: options.cutOffSeconds,
     maxProjectedDrainS: options.maxProjectedDrainS,
     graceSeconds: options.graceSeconds,
+    interrupted: () => resources.interrupted === true,
     knownCapacity: 0,
     drainCapS: options.drainCapS,
     log,
@@ -356,6 +359,7 @@ async function main(): Promise<number> {
   const onSignal = () => {
     if (interrupted) return;
     interrupted = true;
+    resources.interrupted = true;
     log("interrupted: stopping what this run started");
     void release(resources).finally(() => process.exit(130));
   };

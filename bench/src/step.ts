@@ -41,6 +41,8 @@ export interface StepContext {
   /** ... or once draining what is in the system would take longer than this, after `graceSeconds`. */
   maxProjectedDrainS: number;
   graceSeconds: number;
+  /** True once the run was interrupted and its connections are closing: sampling stops quietly. */
+  interrupted?: () => boolean;
   /** Highest rate at which earlier steps completed orders: what draining can count on. */
   knownCapacity: number;
   drainCapS: number;
@@ -303,7 +305,7 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
   let stepSince = new Date(t0);
   let sampling = true;
   const sampler = (async () => {
-    while (sampling) {
+    while (sampling && !ctx.interrupted?.()) {
       const at = clock();
       try {
         const acceptedBefore = orderIds.length;
