@@ -97,3 +97,6 @@ export const serviceConfigShape = {
     .transform((v) => v === "true")
     .describe("Fault injection for the test harness: the outbox relay publishes every event twice."),
 };
+
+/** The values of `serviceConfigShape` once parsed: what shared start-up code may read of a service's config. */
+export type ServiceConfig = z.infer<z.ZodObject<typeof serviceConfigShape>>;

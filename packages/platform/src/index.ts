@@ -6,7 +6,14 @@ export {
   requireAdmin,
   verifyToken,
 } from "./auth.js";
-export { ConfigError, describeConfig, env, parseConfig, serviceConfigShape } from "./config.js";
+export {
+  ConfigError,
+  describeConfig,
+  env,
+  parseConfig,
+  type ServiceConfig,
+  serviceConfigShape,
+} from "./config.js";
 export { apiReferencePage, type OpenApiDocument, type OpenApiOperation } from "./docs.js";
 export {
   answerClientErrors,
@@ -20,7 +27,7 @@ export {
   readJsonBody,
   requestErrorResponse,
 } from "./http.js";
-export { type DrainableServer, drainable, type Running, runUntilSignalled } from "./lifecycle.js";
+export { type DrainableServer, drainable, type Running, runEvery, runUntilSignalled } from "./lifecycle.js";
 export { createLogger, type Logger } from "./logger.js";
 export {
   Counter,
@@ -41,4 +48,5 @@ export {
   problemResponse,
   problemTypes,
 } from "./problem.js";
+export { type Serving, serve } from "./server.js";
 export { childSpan, formatTraceparent, parseTraceparent, type TraceContext } from "./tracing.js";

@@ -1,8 +1,8 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, request } from "node:http";
 import { type AddressInfo, connect } from "node:net";
-import { describe, expect, it } from "vitest";
-import { drainable } from "./lifecycle.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { drainable, runEvery } from "./lifecycle.js";
 
 /** A server whose handler answers only when `release` is called. */
 async function slowServer() {
@@ -79,5 +79,48 @@ describe("a drainable HTTP server", () => {
     await connections.close({ quietMs: 10, graceMs: 10 * 60_000 });
     await ended;
     socket.destroy();
+  });
+});
+
+describe("a task run every interval", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("skips a tick while the last run is still going, and stop waits for that run", async () => {
+    vi.useFakeTimers();
+    let runs = 0;
+    let finish = () => {};
+    const task = runEvery(100, () => {
+      runs++;
+      return new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+    });
+    await vi.advanceTimersByTimeAsync(350);
+    expect(runs).toBe(1);
+
+    let stopped = false;
+    const stopping = task.stop().then(() => {
+      stopped = true;
+    });
+    await vi.advanceTimersByTimeAsync(200);
+    expect(stopped).toBe(false);
+    finish();
+    await stopping;
+    expect(runs).toBe(1);
+  });
+
+  it("runs again once the last run has finished, and not after the stop", async () => {
+    vi.useFakeTimers();
+    let runs = 0;
+    const task = runEvery(100, async () => {
+      runs++;
+    });
+    await vi.advanceTimersByTimeAsync(350);
+    expect(runs).toBe(3);
+    await task.stop();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(runs).toBe(3);
   });
 });

@@ -65,6 +65,25 @@ export async function runUntilSignalled(options: {
   }
 }
 
+/**
+ * Runs `task` every `intervalMs`, one run at a time per process: a tick that finds the last run
+ * still going skips. `stop` clears the timer, then waits for the run in progress.
+ */
+export function runEvery(intervalMs: number, task: () => Promise<void>): Running {
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    running ??= task().finally(() => {
+      running = undefined;
+    });
+  }, intervalMs);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
 export interface DrainableServer {
   /**
    * Stops accepting connections and resolves once every open one has closed: requests in flight
