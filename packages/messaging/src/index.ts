@@ -6,6 +6,7 @@ export {
   type SubscriptionOptions,
 } from "./consumer.js";
 export { DEAD_LETTER_HEADERS, type DeadLetter, publishDeadLetter } from "./dead-letters.js";
+export { type Causation, causedBy, eventMetadata, startedByClock } from "./envelope.js";
 export { type DecodeFailure, InvalidEventError, isDecodeFailure } from "./errors.js";
 export { claimInbox, type InboxEntry, type SqlTransaction, unclaimInbox } from "./inbox.js";
 export { createKafka, createProducer } from "./kafka.js";
@@ -17,3 +18,10 @@ export {
 } from "./metrics.js";
 export { OutboxRelay, type OutboxRelayOptions, type OutboxRow } from "./outbox-relay.js";
 export { type OutboxEntry, outboxEntry, writeOutbox } from "./outbox-write.js";
+export { createPool } from "./pool.js";
+export {
+  type ConsumeOptions,
+  type MessagingConfig,
+  ServiceMessaging,
+  type ServiceMessagingOptions,
+} from "./service-messaging.js";

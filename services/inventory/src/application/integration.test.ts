@@ -1,4 +1,5 @@
 import { SAMPLE_EVENTS } from "@stocksaga/contracts/fixtures";
+import { type Causation, causedBy, startedByClock } from "@stocksaga/messaging";
 import { parseTraceparent } from "@stocksaga/platform";
 import { describe, expect, it } from "vitest";
 import { decide, type InventoryEvent, inventoryState } from "../domain/index.js";
@@ -16,7 +17,7 @@ import {
   stockReleased,
   stockReserved,
 } from "../domain/testing.js";
-import { type Causation, causedBy, startedByClock, toIntegrationEvents } from "./integration.js";
+import { toIntegrationEvents } from "./integration.js";
 
 const CAUSE: Causation = {
   causationId: "3e9a1f64-2c7b-4d85-b0e6-5a4c3d2e1f00",

@@ -1,5 +1,5 @@
 import type { IntegrationEvent } from "@stocksaga/contracts";
-import { claimInbox, unclaimInbox } from "@stocksaga/messaging";
+import { type Causation, causedBy, claimInbox, startedByClock, unclaimInbox } from "@stocksaga/messaging";
 import {
   type CommitReservations,
   decide,
@@ -25,7 +25,7 @@ import {
   recordEvents,
   saveChanges,
 } from "../persistence/inventory-store.js";
-import { type Causation, causedBy, startedByClock, toIntegrationEvents } from "./integration.js";
+import { toIntegrationEvents } from "./integration.js";
 
 /** What an order event asks of the inventory. */
 export type OrderReaction = ReserveStock | CommitReservations | ReleaseReservations;

@@ -1,5 +1,4 @@
 import { PrismaPg } from "@prisma/adapter-pg";
-import pg from "pg";
 import { type Prisma, PrismaClient } from "../generated/prisma/client.js";
 
 export type Tx = Prisma.TransactionClient;
@@ -12,18 +11,6 @@ export function createDatabase(url: string, poolSize: number): Database {
     // burst of 50 orders on a busy machine into 500s. Past this wait it is a 503 (platform).
     transactionOptions: { maxWait: 10_000 },
   });
-}
-
-/**
- * A plain pg pool for what Prisma has no API for: the outbox relay's advisory lock and LISTEN.
- * A connection the server ends while it sits idle in the pool (a restart, a failover,
- * `pg_terminate_backend`) is an `error` event on the pool, which would crash the process unheard;
- * the pool has already dropped that client and opens another when next asked.
- */
-export function createPool(url: string, size: number): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: size });
-  pool.on("error", () => undefined);
-  return pool;
 }
 
 export const OUTBOX_CHANNEL = "inventory_outbox";

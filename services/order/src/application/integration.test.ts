@@ -1,8 +1,9 @@
 import { SAMPLE_EVENTS } from "@stocksaga/contracts/fixtures";
+import { causedBy, startedByClock } from "@stocksaga/messaging";
 import { parseTraceparent } from "@stocksaga/platform";
 import { describe, expect, it } from "vitest";
 import { orderConfirmed } from "../domain/testing.js";
-import { causedBy, startedByClock, toIntegrationEvents } from "./integration.js";
+import { toIntegrationEvents } from "./integration.js";
 
 describe("causation and trace context of the order service's events", () => {
   it("an event emitted in reaction carries a child span of the consumed event's trace", () => {

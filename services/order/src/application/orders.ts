@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { IntegrationEvent } from "@stocksaga/contracts";
-import { claimInbox, unclaimInbox } from "@stocksaga/messaging";
+import { type Causation, causedBy, claimInbox, startedByClock, unclaimInbox } from "@stocksaga/messaging";
 import {
   decide,
   evolve,
@@ -24,7 +24,7 @@ import {
   updateOrder,
   updateOrders,
 } from "../persistence/order-store.js";
-import { type Causation, causedBy, startedByClock, toIntegrationEvents } from "./integration.js";
+import { toIntegrationEvents } from "./integration.js";
 
 /** The key request of an idempotent submission was already used for another body. */
 export class IdempotencyKeyReused extends Error {

@@ -1,6 +1,7 @@
 import type { IntegrationEvent } from "@stocksaga/contracts";
-import type { ConsumedMessage, OutboxRow } from "@stocksaga/messaging";
-import { type Logger, parseTraceparent } from "@stocksaga/platform";
+import { parseTraceparent } from "@stocksaga/platform";
+import type { Logger } from "pino";
+import type { OutboxRow } from "./outbox-relay.js";
 
 /**
  * What every log line about an event carries: the order it concerns (the SKU for stock events),
@@ -12,25 +13,6 @@ export function eventLogContext(event: IntegrationEvent): Record<string, string>
     ...("orderId" in event ? { orderId: event.orderId.toLowerCase() } : { sku: event.sku }),
     ...(trace ? { traceId: trace.traceId } : {}),
     eventId: event.metadata.eventId,
-  };
-}
-
-/** Wraps a reaction: one info line `handled <EventType>` once its effect is durable. */
-export function loggingHandled(
-  logger: Logger,
-  handle: (message: ConsumedMessage<IntegrationEvent>) => Promise<void>,
-): (message: ConsumedMessage<IntegrationEvent>) => Promise<void> {
-  return async (message) => {
-    await handle(message);
-    logger.info(
-      {
-        ...eventLogContext(message.event),
-        topic: message.topic,
-        partition: message.partition,
-        offset: message.offset,
-      },
-      `handled ${message.event.type}`,
-    );
   };
 }
 

@@ -1,0 +1,173 @@
+import {
+  DEAD_LETTER_TOPIC,
+  EventCodec,
+  type EventType,
+  type IntegrationEvent,
+  keyFor,
+  type SagaTopic,
+  topicName,
+} from "@stocksaga/contracts";
+import type { ReadinessCheck, ServiceConfig } from "@stocksaga/platform";
+import type { Kafka, Producer } from "kafkajs";
+import type pg from "pg";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import { type BatchHandler, Subscription } from "./consumer.js";
+import { eventLogContext, logPublished } from "./event-logging.js";
+import { createKafka, createProducer } from "./kafka.js";
+import { consumerLagMetrics, outboxRelayMetrics, subscriptionMetrics } from "./metrics.js";
+import { OutboxRelay } from "./outbox-relay.js";
+
+/** What a service's messaging reads of its config: shared keys, and the service's own consumer group. */
+export type MessagingConfig = Pick<
+  ServiceConfig,
+  | "SCHEMA_REGISTRY_URL"
+  | "KAFKA_BROKERS"
+  | "KAFKA_MAX_BATCH_SIZE"
+  | "KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY"
+  | "OUTBOX_POLL_INTERVAL_MS"
+  | "STOCKSAGA_FAULT_DUPLICATE_PUBLISH"
+> & { KAFKA_GROUP_ID: string };
+
+export interface ServiceMessagingOptions {
+  /** The service's name, its Kafka client id. */
+  clientId: string;
+  /** What this service writes and reads; the codec refuses to start unless each schema is registered. */
+  events: readonly EventType[];
+  config: MessagingConfig;
+  /** A plain pool on the service's database (see `createPool`), where its outbox is. */
+  pool: pg.Pool;
+  /** The advisory lock that elects the one relay of that database, and its outbox's NOTIFY channel. */
+  outbox: { lockKey: number; channel: string };
+  logger: Logger;
+  metrics: Registry;
+}
+
+export interface ConsumeOptions {
+  topics: readonly SagaTopic[];
+  handleBatch: BatchHandler<IntegrationEvent>;
+  /** The consumer died for good: the process should exit. */
+  onFatal: (error: unknown) => void;
+}
+
+/**
+ * The Kafka side every service has: the codec, one idempotent producer, the outbox relay that
+ * publishes what the service commits, and the subscription that feeds its reactions, with their
+ * metrics, log lines and readiness checks.
+ *
+ * `start` connects and starts the relay, so that the service's application can wake it on every
+ * commit; `consume` starts the subscription once the reactions exist. A service stops it in two
+ * steps around the drain of its HTTP server: `stopConsuming`, and after the last request has been
+ * answered `stopPublishing`, whose relay flushes what those requests committed.
+ */
+export class ServiceMessaging {
+  /** consumer (joined its group), outboxRelay (not stalled), registry (answers), in that order. */
+  readonly readiness: readonly ReadinessCheck[];
+  private subscription: Subscription<IntegrationEvent> | undefined;
+  private lag: { stop: () => Promise<void> } | undefined;
+
+  private constructor(
+    private readonly options: ServiceMessagingOptions,
+    private readonly codec: EventCodec,
+    private readonly kafka: Kafka,
+    private readonly producer: Producer,
+    private readonly relay: OutboxRelay,
+  ) {
+    const registryUrl = options.config.SCHEMA_REGISTRY_URL;
+    this.readiness = [
+      { name: "consumer", check: async () => this.subscription?.joined ?? false },
+      { name: "outboxRelay", check: async () => this.relay.stalled === undefined },
+      {
+        name: "registry",
+        check: async () =>
+          (await fetch(`${registryUrl}/subjects`, { signal: AbortSignal.timeout(2_000) })).ok,
+      },
+    ];
+  }
+
+  static async start(options: ServiceMessagingOptions): Promise<ServiceMessaging> {
+    const { config, logger, metrics } = options;
+    const codec = await EventCodec.connect({
+      registryUrl: config.SCHEMA_REGISTRY_URL,
+      events: options.events,
+    });
+    const kafka = createKafka({ clientId: options.clientId, brokers: config.KAFKA_BROKERS, logger });
+    const producer = createProducer(kafka);
+    await producer.connect();
+
+    const relayMetrics = outboxRelayMetrics(metrics, { backlog: () => relay.backlog(), logger });
+    const relay = new OutboxRelay({
+      pool: options.pool,
+      producer,
+      logger,
+      lockKey: options.outbox.lockKey,
+      channel: options.outbox.channel,
+      pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+      duplicateDeliveries: config.STOCKSAGA_FAULT_DUPLICATE_PUBLISH,
+      toMessage: (row) => ({
+        key: row.messageKey,
+        value: codec.encode(row.payload as IntegrationEvent),
+        headers: { ...(row.headers ?? {}), "event-type": row.eventType, "event-id": row.eventId },
+      }),
+      hooks: {
+        published: (rows) => {
+          relayMetrics.published(rows);
+          logPublished(logger, rows);
+        },
+        failed: relayMetrics.failed,
+      },
+    });
+    await relay.start();
+    return new ServiceMessaging(options, codec, kafka, producer, relay);
+  }
+
+  /** Where an event is published: the topic of its type, keyed by the aggregate whose order matters. */
+  readonly route = (event: IntegrationEvent): { topic: string; key: string } => ({
+    topic: this.codec.topicFor(event.type),
+    key: keyFor(event),
+  });
+
+  /** Publish at once: the relay of this process need not wait for the database's notification. */
+  notify(): void {
+    this.relay.notify();
+  }
+
+  async consume({ topics, handleBatch, onFatal }: ConsumeOptions): Promise<void> {
+    if (this.subscription) throw new Error("already consuming");
+    const { config, logger, metrics } = this.options;
+    const names = topics.map((topic) => topicName(topic));
+    this.subscription = new Subscription<IntegrationEvent>({
+      kafka: this.kafka,
+      groupId: config.KAFKA_GROUP_ID,
+      topics: names,
+      decode: (topic, value) => this.codec.decode(topic, value),
+      handleBatch,
+      maxBatchSize: config.KAFKA_MAX_BATCH_SIZE,
+      partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
+      deadLetters: { producer: this.producer, topic: topicName(DEAD_LETTER_TOPIC) },
+      logger,
+      onFatal,
+      hooks: subscriptionMetrics(metrics),
+      logContext: eventLogContext,
+    });
+    await this.subscription.start();
+    this.lag = consumerLagMetrics(metrics, {
+      kafka: this.kafka,
+      groupId: config.KAFKA_GROUP_ID,
+      topics: names,
+      logger,
+    });
+  }
+
+  /** Leaves the consumer group, and lets go of the lag metrics' admin client. */
+  async stopConsuming(): Promise<void> {
+    await this.subscription?.stop();
+    await this.lag?.stop();
+  }
+
+  /** Flushes the outbox and disconnects the producer: after the last request that may commit. */
+  async stopPublishing(): Promise<void> {
+    await this.relay.stop();
+    await this.producer.disconnect();
+  }
+}
