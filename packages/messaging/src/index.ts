@@ -1,3 +1,4 @@
+export { type BatchReactionSteps, reactToBatch } from "./batch-reactions.js";
 export {
   type BatchHandler,
   type ConsumedMessage,

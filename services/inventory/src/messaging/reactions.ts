@@ -6,7 +6,12 @@ import type {
   OrderRejected,
   OrderRequested,
 } from "@stocksaga/contracts";
-import { type BatchHandler, type ConsumedMessage, InvalidEventError } from "@stocksaga/messaging";
+import {
+  type BatchHandler,
+  type ConsumedMessage,
+  InvalidEventError,
+  reactToBatch,
+} from "@stocksaga/messaging";
 import type { InventoryApplication, OrderReaction, Reaction, Refusal } from "../application/inventory.js";
 import {
   type CommitReservations,
@@ -151,24 +156,10 @@ export function inventoryReactions(
   consumer: string,
   context: ReactionContext,
 ): BatchHandler<IntegrationEvent> {
-  return async (messages) => {
-    const outcomes: (InvalidEventError | undefined)[] = [];
-    const reactions: { index: number; reaction: Reaction }[] = [];
-    for (const [index, message] of messages.entries()) {
-      try {
-        reactions.push({ index, reaction: reactionTo(message, consumer, context) });
-        outcomes.push(undefined);
-      } catch (error) {
-        if (!(error instanceof InvalidEventError)) throw error;
-        outcomes.push(error);
-      }
-    }
-    if (reactions.length === 0) return outcomes;
-    const refusals = await inventory.reactAll(reactions.map(({ reaction }) => reaction));
-    refusals.forEach((refusal, at) => {
-      const entry = reactions[at];
-      if (refusal && entry) outcomes[entry.index] = invalidEvent(refusal, entry.reaction.command.orderId);
+  return async (messages) =>
+    reactToBatch(messages, {
+      reactionTo: (message) => reactionTo(message, consumer, context),
+      applyAll: (reactions) => inventory.reactAll(reactions),
+      invalid: (refusal, reaction) => invalidEvent(refusal, reaction.command.orderId),
     });
-    return outcomes;
-  };
 }

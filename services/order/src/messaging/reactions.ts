@@ -1,5 +1,10 @@
 import type { IntegrationEvent } from "@stocksaga/contracts";
-import { type BatchHandler, type ConsumedMessage, InvalidEventError } from "@stocksaga/messaging";
+import {
+  type BatchHandler,
+  type ConsumedMessage,
+  InvalidEventError,
+  reactToBatch,
+} from "@stocksaga/messaging";
 import type { OrderApplication, Reaction, Refusal } from "../application/orders.js";
 import { type OrderCommand, OrderNotFound } from "../domain/index.js";
 
@@ -135,23 +140,10 @@ export function orderReactions(
 ): BatchHandler<IntegrationEvent> {
   return async (messages) => {
     const now = clock();
-    const outcomes: (InvalidEventError | undefined)[] = [];
-    const reactions: { index: number; reaction: Reaction }[] = [];
-    for (const [index, message] of messages.entries()) {
-      try {
-        reactions.push({ index, reaction: reactionTo(message, consumer, now) });
-        outcomes.push(undefined);
-      } catch (error) {
-        if (!(error instanceof InvalidEventError)) throw error;
-        outcomes.push(error);
-      }
-    }
-    if (reactions.length === 0) return outcomes;
-    const refusals = await orders.reactAll(reactions.map(({ reaction }) => reaction));
-    refusals.forEach((refusal, at) => {
-      const entry = reactions[at];
-      if (refusal && entry) outcomes[entry.index] = invalidEvent(refusal, entry.reaction.orderId);
+    return reactToBatch(messages, {
+      reactionTo: (message) => reactionTo(message, consumer, now),
+      applyAll: (reactions) => orders.reactAll(reactions),
+      invalid: (refusal, reaction) => invalidEvent(refusal, reaction.orderId),
     });
-    return outcomes;
   };
 }
