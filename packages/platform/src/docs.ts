@@ -16,6 +16,31 @@ export interface OpenApiOperation {
   responses?: Record<string, { description?: string; content?: Record<string, unknown> }>;
 }
 
+/** The OpenAPI schema of a problem+json body (RFC 9457), as every service answers its errors. */
+export const problemSchema = {
+  type: "object",
+  required: ["type", "title", "status"],
+  properties: {
+    type: { type: "string" },
+    title: { type: "string" },
+    status: { type: "integer" },
+    detail: { type: "string" },
+    instance: { type: "string" },
+    errors: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: { pointer: { type: "string" }, detail: { type: "string" } },
+      },
+    },
+  },
+};
+
+/** A response's content that is a problem: `problemSchema`, registered as `components.schemas.Problem`. */
+export const problemJson = {
+  "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } },
+};
+
 const escapeHtml = (text: string) =>
   text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
 

@@ -14,7 +14,13 @@ export {
   type ServiceConfig,
   serviceConfigShape,
 } from "./config.js";
-export { apiReferencePage, type OpenApiDocument, type OpenApiOperation } from "./docs.js";
+export {
+  apiReferencePage,
+  type OpenApiDocument,
+  type OpenApiOperation,
+  problemJson,
+  problemSchema,
+} from "./docs.js";
 export {
   answerClientErrors,
   createHttpApp,

@@ -1,6 +1,5 @@
-import type { OpenApiDocument } from "@stocksaga/platform";
+import { type OpenApiDocument, problemJson, problemSchema } from "@stocksaga/platform";
 
-const problem = { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } };
 const productJson = { "application/json": { schema: { $ref: "#/components/schemas/Product" } } };
 const skuParam = {
   name: "sku",
@@ -10,13 +9,13 @@ const skuParam = {
   schema: { type: "string" },
 };
 const adminErrors = {
-  "401": { description: "No token, or an invalid, expired or unsigned one.", content: problem },
-  "403": { description: "The token lacks the admin role.", content: problem },
+  "401": { description: "No token, or an invalid, expired or unsigned one.", content: problemJson },
+  "403": { description: "The token lacks the admin role.", content: problemJson },
 };
 const bodyErrors = {
-  "400": { description: "Invalid body, with field errors (unknown fields included).", content: problem },
-  "413": { description: "Body over 64 KiB.", content: problem },
-  "415": { description: "Body is not application/json.", content: problem },
+  "400": { description: "Invalid body, with field errors (unknown fields included).", content: problemJson },
+  "413": { description: "Body over 64 KiB.", content: problemJson },
+  "415": { description: "Body is not application/json.", content: problemJson },
 };
 
 export const inventoryOpenApi = {
@@ -30,24 +29,7 @@ export const inventoryOpenApi = {
   components: {
     securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
     schemas: {
-      Problem: {
-        type: "object",
-        required: ["type", "title", "status"],
-        properties: {
-          type: { type: "string" },
-          title: { type: "string" },
-          status: { type: "integer" },
-          detail: { type: "string" },
-          instance: { type: "string" },
-          errors: {
-            type: "array",
-            items: {
-              type: "object",
-              properties: { pointer: { type: "string" }, detail: { type: "string" } },
-            },
-          },
-        },
-      },
+      Problem: problemSchema,
       Product: {
         type: "object",
         properties: {
@@ -87,7 +69,7 @@ export const inventoryOpenApi = {
           "201": { description: "Created; Location points at the product.", content: productJson },
           ...bodyErrors,
           ...adminErrors,
-          "409": { description: "A product with this SKU exists.", content: problem },
+          "409": { description: "A product with this SKU exists.", content: problemJson },
         },
       },
       get: {
@@ -99,7 +81,7 @@ export const inventoryOpenApi = {
         ],
         responses: {
           "200": { description: "{ items, nextCursor }" },
-          "400": { description: "Invalid query.", content: problem },
+          "400": { description: "Invalid query.", content: problemJson },
         },
       },
     },
@@ -110,7 +92,7 @@ export const inventoryOpenApi = {
         parameters: [skuParam],
         responses: {
           "200": { description: "The product.", content: productJson },
-          "404": { description: "No such product.", content: problem },
+          "404": { description: "No such product.", content: problemJson },
         },
       },
     },
@@ -125,10 +107,10 @@ export const inventoryOpenApi = {
           "200": { description: "The product after the adjustment.", content: productJson },
           ...bodyErrors,
           ...adminErrors,
-          "404": { description: "No such product.", content: problem },
+          "404": { description: "No such product.", content: problemJson },
           "409": {
             description: "The delta would leave fewer units on hand than are reserved.",
-            content: problem,
+            content: problemJson,
           },
         },
       },
@@ -147,7 +129,7 @@ export const inventoryOpenApi = {
         ],
         responses: {
           "200": { description: "{ orderId, items: [Reservation] }, empty when the order holds none." },
-          "400": { description: "orderId missing or not a UUID.", content: problem },
+          "400": { description: "orderId missing or not a UUID.", content: problemJson },
           ...adminErrors,
         },
       },

@@ -1,6 +1,5 @@
-import type { OpenApiDocument } from "@stocksaga/platform";
+import { type OpenApiDocument, problemJson, problemSchema } from "@stocksaga/platform";
 
-const problem = { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } };
 const orderJson = { "application/json": { schema: { $ref: "#/components/schemas/Order" } } };
 const orderIdParam = {
   name: "orderId",
@@ -10,8 +9,8 @@ const orderIdParam = {
   schema: { type: "string", format: "uuid" },
 };
 const errors = {
-  "401": { description: "No token, or an invalid, expired or unsigned one.", content: problem },
-  "404": { description: "No such order for this customer.", content: problem },
+  "401": { description: "No token, or an invalid, expired or unsigned one.", content: problemJson },
+  "404": { description: "No such order for this customer.", content: problemJson },
 };
 
 export const orderOpenApi = {
@@ -25,24 +24,7 @@ export const orderOpenApi = {
   components: {
     securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
     schemas: {
-      Problem: {
-        type: "object",
-        required: ["type", "title", "status"],
-        properties: {
-          type: { type: "string" },
-          title: { type: "string" },
-          status: { type: "integer" },
-          detail: { type: "string" },
-          instance: { type: "string" },
-          errors: {
-            type: "array",
-            items: {
-              type: "object",
-              properties: { pointer: { type: "string" }, detail: { type: "string" } },
-            },
-          },
-        },
-      },
+      Problem: problemSchema,
       Order: {
         type: "object",
         properties: {
@@ -93,11 +75,11 @@ export const orderOpenApi = {
         },
         responses: {
           "202": { description: "Accepted as PENDING; Location points at the order.", content: orderJson },
-          "400": { description: "Invalid body, with field errors.", content: problem },
+          "400": { description: "Invalid body, with field errors.", content: problemJson },
           "401": errors["401"],
-          "409": { description: "The Idempotency-Key was used with another body.", content: problem },
-          "413": { description: "Body over 64 KiB.", content: problem },
-          "415": { description: "Body is not application/json.", content: problem },
+          "409": { description: "The Idempotency-Key was used with another body.", content: problemJson },
+          "413": { description: "Body over 64 KiB.", content: problemJson },
+          "415": { description: "Body is not application/json.", content: problemJson },
         },
       },
       get: {
@@ -109,7 +91,7 @@ export const orderOpenApi = {
         ],
         responses: {
           "200": { description: "{ items, nextCursor }" },
-          "400": { description: "Invalid query.", content: problem },
+          "400": { description: "Invalid query.", content: problemJson },
           "401": errors["401"],
         },
       },
@@ -131,7 +113,7 @@ export const orderOpenApi = {
         responses: {
           "202": { description: "Cancelled now.", content: orderJson },
           "200": { description: "Was already cancelled.", content: orderJson },
-          "409": { description: "The order was rejected and cannot be cancelled.", content: problem },
+          "409": { description: "The order was rejected and cannot be cancelled.", content: problemJson },
           ...errors,
         },
       },
