@@ -1,6 +1,25 @@
 import type { ConsumedMessage } from "./consumer.js";
 import { InvalidEventError } from "./errors.js";
 
+/** A consumed event as a reaction records it: the event, the consumer applying it, and where it was read. */
+export interface Received<Event> {
+  event: Event;
+  consumer: string;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export function receivedBy<Event>(consumer: string, message: ConsumedMessage<Event>): Received<Event> {
+  return {
+    event: message.event,
+    consumer,
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset,
+  };
+}
+
 export interface BatchReactionSteps<Event, Reaction, Refusal> {
   /** The local reaction to one message; throws InvalidEventError for content it cannot take. */
   reactionTo: (message: ConsumedMessage<Event>) => Reaction;

@@ -1,4 +1,4 @@
-export { type BatchReactionSteps, reactToBatch } from "./batch-reactions.js";
+export { type BatchReactionSteps, type Received, reactToBatch, receivedBy } from "./batch-reactions.js";
 export {
   type BatchHandler,
   type ConsumedMessage,

@@ -1,5 +1,12 @@
 import type { IntegrationEvent } from "@stocksaga/contracts";
-import { type Causation, causedBy, claimInbox, startedByClock, unclaimInbox } from "@stocksaga/messaging";
+import {
+  type Causation,
+  causedBy,
+  claimInbox,
+  type Received,
+  startedByClock,
+  unclaimInbox,
+} from "@stocksaga/messaging";
 import {
   type CommitReservations,
   decide,
@@ -30,18 +37,10 @@ import { toIntegrationEvents } from "./integration.js";
 /** What an order event asks of the inventory. */
 export type OrderReaction = ReserveStock | CommitReservations | ReleaseReservations;
 
-export interface Received {
-  event: IntegrationEvent;
-  consumer: string;
-  topic: string;
-  partition: number;
-  offset: string;
-}
-
 /** One order event to apply, with the command it asks for. */
 export interface Reaction {
   command: OrderReaction;
-  received: Received;
+  received: Received<IntegrationEvent>;
 }
 
 /** The domain refused the event itself (it names an order never seen, or contradicts it): nothing was applied for it. */

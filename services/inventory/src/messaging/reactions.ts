@@ -11,6 +11,7 @@ import {
   type ConsumedMessage,
   InvalidEventError,
   reactToBatch,
+  receivedBy,
 } from "@stocksaga/messaging";
 import type { InventoryApplication, OrderReaction, Reaction, Refusal } from "../application/inventory.js";
 import {
@@ -137,13 +138,7 @@ function reactionTo(
   }
   return {
     command: commandFor(message.event, context),
-    received: {
-      event: message.event,
-      consumer,
-      topic: message.topic,
-      partition: message.partition,
-      offset: message.offset,
-    },
+    received: receivedBy(consumer, message),
   };
 }
 

@@ -1,6 +1,13 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { IntegrationEvent } from "@stocksaga/contracts";
-import { type Causation, causedBy, claimInbox, startedByClock, unclaimInbox } from "@stocksaga/messaging";
+import {
+  type Causation,
+  causedBy,
+  claimInbox,
+  type Received,
+  startedByClock,
+  unclaimInbox,
+} from "@stocksaga/messaging";
 import {
   decide,
   evolve,
@@ -35,14 +42,6 @@ export class IdempotencyKeyReused extends Error {
   }
 }
 
-export interface Received {
-  event: IntegrationEvent;
-  consumer: string;
-  topic: string;
-  partition: number;
-  offset: string;
-}
-
 /** A change of one order, told after its transaction committed (what metrics count). */
 export interface OrderChange {
   before: OrderState;
@@ -66,7 +65,7 @@ export interface TimeoutSweep {
 export interface Reaction {
   orderId: string;
   command: OrderCommand | undefined;
-  received: Received;
+  received: Received<IntegrationEvent>;
 }
 
 /** The domain refused the event itself (no such order, or it contradicts the order): nothing was applied for it. */

@@ -4,6 +4,7 @@ import {
   type ConsumedMessage,
   InvalidEventError,
   reactToBatch,
+  receivedBy,
 } from "@stocksaga/messaging";
 import type { OrderApplication, Reaction, Refusal } from "../application/orders.js";
 import { type OrderCommand, OrderNotFound } from "../domain/index.js";
@@ -119,13 +120,7 @@ function reactionTo(message: ConsumedMessage<IntegrationEvent>, consumer: string
   return {
     orderId: orderId.toLowerCase(),
     command,
-    received: {
-      event: message.event,
-      consumer,
-      topic: message.topic,
-      partition: message.partition,
-      offset: message.offset,
-    },
+    received: receivedBy(consumer, message),
   };
 }
 
