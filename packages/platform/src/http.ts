@@ -6,7 +6,9 @@ import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import type { z } from "zod";
 import { verifyToken } from "./auth.js";
+import { apiReferencePage, type OpenApiDocument } from "./docs.js";
 import type { Logger } from "./logger.js";
+import { httpMetrics, metricsHandler, type Registry } from "./metrics.js";
 import { type FieldError, type Problem, ProblemError, problemResponse, problemTypes } from "./problem.js";
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -116,7 +118,8 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
  * The frame every service's HTTP API sits in: request ids, access logs, security headers,
- * a body limit, health endpoints, and the one place errors become problem+json.
+ * a body limit, health endpoints, metrics, the API's documents, and the one place errors become
+ * problem+json.
  */
 export function createHttpApp<Env extends { Variables: RequestVariables }>(options: {
   logger: Logger;
@@ -125,8 +128,13 @@ export function createHttpApp<Env extends { Variables: RequestVariables }>(optio
   onResponse?: (c: Context<Env>, durationMs: number) => void;
   /** Per-client token buckets; without it, nothing is throttled. */
   rateLimit?: RateLimit;
+  /** Serves `GET /metrics` (no token: an internal network's concern) and times every request. */
+  metrics?: Registry;
+  /** Served as `GET /openapi.json`, and rendered as the reference page `GET /docs`. */
+  openApi?: OpenApiDocument;
 }): Hono<Env> {
   const app = new Hono<Env>();
+  const timeRequest = options.metrics ? httpMetrics(options.metrics) : undefined;
 
   const requestContext: MiddlewareHandler<Env> = async (c, next) => {
     const incoming = c.req.header("x-request-id");
@@ -137,6 +145,7 @@ export function createHttpApp<Env extends { Variables: RequestVariables }>(optio
     const started = performance.now();
     await next();
     const durationMs = performance.now() - started;
+    timeRequest?.(c, durationMs);
     options.onResponse?.(c, durationMs);
     if (!c.req.path.startsWith("/health") && c.req.path !== "/metrics") {
       c.var.logger.info(
@@ -179,6 +188,13 @@ export function createHttpApp<Env extends { Variables: RequestVariables }>(optio
     const up = results.every(([, state]) => state === "UP");
     return c.json({ status: up ? "UP" : "DOWN", checks }, up ? 200 : 503);
   });
+
+  if (options.metrics) app.get("/metrics", metricsHandler(options.metrics));
+  const { openApi } = options;
+  if (openApi) {
+    app.get("/openapi.json", (c) => c.json(openApi));
+    app.get("/docs", (c) => c.html(apiReferencePage(openApi)));
+  }
 
   app.notFound((c) =>
     problemResponse(c, { ...problemTypes.notFound, detail: `No route for ${c.req.method} ${c.req.path}.` }),

@@ -1,12 +1,4 @@
-import {
-  apiReferencePage,
-  createHttpApp,
-  httpMetrics,
-  type Logger,
-  metricsHandler,
-  type ReadinessCheck,
-  type Registry,
-} from "@stocksaga/platform";
+import { createHttpApp, type Logger, type ReadinessCheck, type Registry } from "@stocksaga/platform";
 import type { Hono } from "hono";
 import type { Database } from "../persistence/database.js";
 import { mapInventoryError } from "./errors.js";
@@ -29,12 +21,10 @@ export function createInventoryHttpApp(deps: {
     logger: deps.logger,
     mapError: mapInventoryError,
     readiness: deps.readiness,
-    ...(deps.metrics ? { onResponse: httpMetrics(deps.metrics) } : {}),
+    metrics: deps.metrics,
+    openApi: inventoryOpenApi,
     ...(deps.rateLimit ? { rateLimit: { ...deps.rateLimit, jwtSecret: deps.jwtSecret } } : {}),
   });
-  if (deps.metrics) app.get("/metrics", metricsHandler(deps.metrics));
-  app.get("/openapi.json", (c) => c.json(inventoryOpenApi));
-  app.get("/docs", (c) => c.html(apiReferencePage(inventoryOpenApi)));
   app.route("/products", productRoutes(deps));
   app.route("/reservations", reservationRoutes(deps));
   return app;

@@ -1,12 +1,4 @@
-import {
-  apiReferencePage,
-  createHttpApp,
-  httpMetrics,
-  type Logger,
-  metricsHandler,
-  type ReadinessCheck,
-  type Registry,
-} from "@stocksaga/platform";
+import { createHttpApp, type Logger, type ReadinessCheck, type Registry } from "@stocksaga/platform";
 import type { Hono } from "hono";
 import type { OrderApplication } from "../application/orders.js";
 import type { Database } from "../persistence/database.js";
@@ -31,12 +23,10 @@ export function createOrderHttpApp(deps: {
     logger: deps.logger,
     mapError: mapOrderError,
     readiness: deps.readiness,
-    ...(deps.metrics ? { onResponse: httpMetrics(deps.metrics) } : {}),
+    metrics: deps.metrics,
+    openApi: orderOpenApi,
     ...(deps.rateLimit ? { rateLimit: { ...deps.rateLimit, jwtSecret: deps.jwtSecret } } : {}),
   });
-  if (deps.metrics) app.get("/metrics", metricsHandler(deps.metrics));
-  app.get("/openapi.json", (c) => c.json(orderOpenApi));
-  app.get("/docs", (c) => c.html(apiReferencePage(orderOpenApi)));
   app.route("/orders", orderRoutes(deps));
   return app;
 }
