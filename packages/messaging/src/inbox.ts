@@ -4,8 +4,9 @@
  * Prisma transaction client of either service's schema).
  */
 export interface SqlTransaction {
-  $queryRaw<T = unknown>(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<T>;
-  $executeRaw(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<number>;
+  // Function-typed properties, called only as tagged templates (tests/security/sql.test.ts).
+  readonly $queryRaw: <T = unknown>(query: TemplateStringsArray, ...values: unknown[]) => PromiseLike<T>;
+  readonly $executeRaw: (query: TemplateStringsArray, ...values: unknown[]) => PromiseLike<number>;
 }
 
 export interface InboxEntry {
