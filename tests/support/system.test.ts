@@ -24,10 +24,17 @@ describe("TestSystem.start", () => {
   it("stops the service that started when the other fails, then rethrows the failure", async () => {
     const inventory = running("inventory");
     const refused = new Error("order service did not become ready");
+    let orderFailed: () => void = () => undefined;
+    const afterOrderFailed = new Promise<void>((resolve) => {
+      orderFailed = resolve;
+    });
     vi.mocked(startService).mockImplementation(async (_settings, name) => {
-      if (name === "order") throw refused;
+      if (name === "order") {
+        orderFailed();
+        throw refused;
+      }
       // The inventory comes up after the order service has already failed.
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await afterOrderFailed;
       return inventory;
     });
 

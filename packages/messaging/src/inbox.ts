@@ -17,17 +17,18 @@ export interface InboxEntry {
 }
 
 /**
- * Records the events this consumer is applying and returns the ids (lower case) of those it had not
- * applied before: the others are duplicates. An id that another transaction is recording waits for
- * it, then counts as a duplicate once that one committed.
+ * Records the events this consumer is applying and says, for each entry in order, whether to apply
+ * it: false for an event applied before (already in the inbox) or earlier in the same entries. An
+ * id that another transaction is recording waits for it, then counts as applied once that one
+ * committed.
  */
 export async function claimInbox(
   tx: SqlTransaction,
   consumer: string,
   entries: readonly InboxEntry[],
-): Promise<Set<string>> {
+): Promise<boolean[]> {
   const distinct = [...new Map(entries.map((entry) => [entry.eventId.toLowerCase(), entry])).values()];
-  if (distinct.length === 0) return new Set();
+  if (distinct.length === 0) return [];
   const rows = await tx.$queryRaw<{ event_id: string }[]>`
     insert into inbox (consumer, event_id, topic, partition, "offset")
     select ${consumer}, e.event_id, e.topic, e.partition, e.off
@@ -36,7 +37,8 @@ export async function claimInbox(
            as e(event_id, topic, partition, off)
     on conflict do nothing
     returning event_id::text`;
-  return new Set(rows.map((row) => row.event_id));
+  const fresh = new Set(rows.map((row) => row.event_id));
+  return entries.map((entry) => fresh.delete(entry.eventId.toLowerCase()));
 }
 
 /** Takes back the marks of events refused in the end, so that a redelivery is refused (and dead-lettered) again. */

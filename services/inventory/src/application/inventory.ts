@@ -146,19 +146,11 @@ export class InventoryApplication {
     if (reactions.length === 0) return [];
     const consumer = reactions[0]?.received.consumer ?? "";
     return this.committing(async (tx, emitted) => {
-      const fresh = await claimInbox(
+      const applying = await claimInbox(
         tx,
         consumer,
         reactions.map(({ received }) => ({ eventId: received.event.metadata.eventId, ...received })),
       );
-      const todo = new Set<string>();
-      const applying = reactions.map(({ received }) => {
-        const id = received.event.metadata.eventId.toLowerCase();
-        // A duplicate, in the inbox already or earlier in this run.
-        if (!fresh.has(id) || todo.has(id)) return false;
-        todo.add(id);
-        return true;
-      });
       const mine = reactions.filter((_, index) => applying[index]);
       const orders = await lockOrderRequests(
         tx,

@@ -206,19 +206,11 @@ export class OrderApplication {
     if (reactions.length === 0) return [];
     const consumer = reactions[0]?.received.consumer ?? "";
     const { outcomes, changes } = await this.options.db.$transaction(async (tx) => {
-      const fresh = await claimInbox(
+      const applying = await claimInbox(
         tx,
         consumer,
         reactions.map(({ received }) => ({ eventId: received.event.metadata.eventId, ...received })),
       );
-      const seen = new Set<string>();
-      const applying = reactions.map(({ received }) => {
-        const id = received.event.metadata.eventId.toLowerCase();
-        // A duplicate, in the inbox already or earlier in this run.
-        if (!fresh.has(id) || seen.has(id)) return false;
-        seen.add(id);
-        return true;
-      });
       const loaded = await lockOrders(
         tx,
         reactions.filter((_, index) => applying[index]).map(({ orderId }) => orderId),
