@@ -11,6 +11,7 @@ import {
 import { createMigration, migrationTimestamp } from "./create-migration.js";
 import { databaseUrlFromEnv, serviceDatabases } from "./databases.js";
 import { migrateDatabase } from "./migrate.js";
+import { withDatabase } from "./postgres.js";
 
 const layouts: { root: string }[] = [];
 const databases: string[] = [];
@@ -34,8 +35,9 @@ async function migrationFolders(migrationsDir: string): Promise<string[]> {
     .sort();
 }
 
+/** Shadow databases on the server, read through its `postgres` database: no service database need exist. */
 async function shadowDatabases(): Promise<string[]> {
-  return withClient(databaseUrlFromEnv("inventory"), async (client) => {
+  return withClient(withDatabase(databaseUrlFromEnv("inventory"), "postgres"), async (client) => {
     const result = await client.query<{ datname: string }>(
       "SELECT datname FROM pg_database WHERE datname LIKE 'prisma\\_shadow\\_%'",
     );

@@ -7,6 +7,7 @@ export {
   type ServiceDatabase,
   serviceDatabases,
 } from "./databases.js";
+export { type GenerateOptions, type GenerateResult, generateClient } from "./generate.js";
 export {
   type MigrateOptions,
   type MigrateResult,

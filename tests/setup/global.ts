@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { down, prepareSystem, settings } from "@stocksaga/deploy/stack";
+import { describeFailure, down, prepareSystem, settings } from "@stocksaga/deploy/stack";
 import type { TestProject } from "vitest/node";
 
 const log = (line: string) => console.log(`[stack] ${line}`);
@@ -10,7 +10,13 @@ const log = (line: string) => console.log(`[stack] ${line}`);
  * started. Test files start the services themselves, with the settings they need.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const { started } = await prepareSystem(settings, log);
+  const { started } = await prepareSystem(settings, log).catch((error: unknown) => {
+    // Vitest would print a stack trace of the set-up; the component, its log and the cause say more.
+    console.error(describeFailure(error, "[test setup]"));
+    const failure = new Error("the local stack did not come up (see above)");
+    failure.stack = failure.message;
+    throw failure;
+  });
   project.provide("kafkaBrokers", settings.kafka.brokers.join(","));
   project.provide("schemaRegistryUrl", settings.registry.url);
   project.provide("orderDatabaseUrl", settings.postgres.orderUrl);

@@ -1,5 +1,6 @@
+import { describeFailure } from "./failure.js";
 import { settings } from "./settings.js";
-import { down, reset, StackError, status, up } from "./stack.js";
+import { down, reset, status, up } from "./stack.js";
 import { stackTopics } from "./topics.js";
 
 const log = (line: string) => console.log(`[stack] ${line}`);
@@ -42,7 +43,7 @@ async function main(command: string | undefined): Promise<number> {
 main(process.argv[2]).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof StackError ? `[stack] ${error.message}` : error);
+    console.error(describeFailure(error, "[stack]"));
     process.exit(1);
   },
 );

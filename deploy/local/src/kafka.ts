@@ -18,7 +18,8 @@ export function kafkaProcess(settings: Settings): ManagedProcess {
     name: "kafka",
     pidFile: join(settings.kafka.dir, "kafka.pid"),
     marker: `-Dstocksaga.stack=${settings.stackDir}/kafka`,
-    logFile: join(settings.kafka.dir, "kafka.out"),
+    // Kafka's log4j writes to stdout, which goes here with anything the JVM itself prints.
+    logFile: join(settings.kafka.dir, "kafka.log"),
   };
 }
 
@@ -47,16 +48,15 @@ function serverProperties(settings: Settings): string {
   ].join("\n");
 }
 
-function log4jProperties(settings: Settings): string {
+function log4jProperties(): string {
   return [
     "status = warn",
-    "appender.file.type = File",
-    "appender.file.name = FILE",
-    `appender.file.fileName = ${join(settings.kafka.dir, "kafka.log")}`,
-    "appender.file.layout.type = PatternLayout",
-    "appender.file.layout.pattern = [%d] %p %m (%c)%n",
+    "appender.stdout.type = Console",
+    "appender.stdout.name = STDOUT",
+    "appender.stdout.layout.type = PatternLayout",
+    "appender.stdout.layout.pattern = [%d] %p %m (%c)%n",
     "rootLogger.level = INFO",
-    "rootLogger.appenderRef.file.ref = FILE",
+    "rootLogger.appenderRef.stdout.ref = STDOUT",
     "logger.kafka.name = kafka",
     "logger.kafka.level = INFO",
     "logger.state.name = state.change.logger",
@@ -65,24 +65,28 @@ function log4jProperties(settings: Settings): string {
   ].join("\n");
 }
 
-export async function startKafka(settings: Settings, log: (line: string) => void): Promise<number> {
+export async function startKafka(
+  settings: Settings,
+  java: string,
+  log: (line: string) => void,
+): Promise<number> {
   const { dir, libDir, heap } = settings.kafka;
   mkdirSync(join(dir, "data"), { recursive: true });
   const propertiesFile = join(dir, "server.properties");
   const log4jFile = join(dir, "log4j2.properties");
   writeFileSync(propertiesFile, serverProperties(settings));
-  writeFileSync(log4jFile, log4jProperties(settings));
+  writeFileSync(log4jFile, log4jProperties());
   const classpath = `${libDir}/*`;
   const javaOptions = [`-Dlog4j2.configurationFile=${log4jFile}`];
 
   if (!existsSync(join(dir, "data", "meta.properties"))) {
-    const { stdout: clusterId } = await run("java", [
+    const { stdout: clusterId } = await run(java, [
       "-cp",
       classpath,
       "kafka.tools.StorageTool",
       "random-uuid",
     ]);
-    await run("java", [
+    await run(java, [
       ...javaOptions,
       "-cp",
       classpath,
@@ -99,7 +103,7 @@ export async function startKafka(settings: Settings, log: (line: string) => void
 
   return startDetached(
     kafkaProcess(settings),
-    "java",
+    java,
     [
       `-Xms${heap}`,
       `-Xmx${heap}`,

@@ -1,12 +1,7 @@
-import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { type ManagedProcess, startDetached, waitFor } from "./processes.js";
 import type { Settings } from "./settings.js";
-
-const run = promisify(execFile);
-const MIN_JAVA = 21;
 
 export function registryProcess(settings: Settings): ManagedProcess {
   return {
@@ -15,39 +10,6 @@ export function registryProcess(settings: Settings): ManagedProcess {
     marker: `-Dstocksaga.stack=${settings.stackDir}/registry`,
     logFile: join(settings.registry.dir, "registry.log"),
   };
-}
-
-async function javaMajor(java: string): Promise<number | undefined> {
-  try {
-    const { stderr } = await run(java, ["-version"]);
-    const match = /version "(\d+)/.exec(stderr);
-    return match?.[1] ? Number(match[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Apicurio 3.3 needs Java 21+, while the machine default may be older: look for one that fits. */
-export async function findRegistryJava(settings: Settings): Promise<string> {
-  const candidates = [
-    settings.registry.java,
-    process.env.JAVA_HOME ? join(process.env.JAVA_HOME, "bin/java") : undefined,
-    ...(existsSync("/usr/lib/jvm")
-      ? readdirSync("/usr/lib/jvm")
-          .sort()
-          .reverse()
-          .map((name) => join("/usr/lib/jvm", name, "bin/java"))
-      : []),
-    "java",
-  ].filter((c): c is string => c !== undefined);
-  for (const candidate of candidates) {
-    if (candidate !== "java" && !existsSync(candidate)) continue;
-    const major = await javaMajor(candidate);
-    if (major !== undefined && major >= MIN_JAVA) return candidate;
-  }
-  throw new Error(
-    `registry: Apicurio Registry needs Java ${MIN_JAVA} or later; none found (looked at STOCKSAGA_REGISTRY_JAVA, JAVA_HOME, /usr/lib/jvm/*, PATH)`,
-  );
 }
 
 function jdbcUrl(settings: Settings): { url: string; user: string; password: string } {
@@ -59,10 +21,9 @@ function jdbcUrl(settings: Settings): { url: string; user: string; password: str
   };
 }
 
-export async function startRegistry(settings: Settings): Promise<number> {
+export async function startRegistry(settings: Settings, java: string): Promise<number> {
   const { dir, distDir, heap, port, managementPort } = settings.registry;
   mkdirSync(dir, { recursive: true });
-  const java = await findRegistryJava(settings);
   const database = jdbcUrl(settings);
   const proc = registryProcess(settings);
   return startDetached(

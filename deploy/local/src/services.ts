@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { createWriteStream, existsSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { StackError } from "./failure.js";
 import type { Settings } from "./settings.js";
 
 export type ServiceName = "order" | "inventory";
@@ -47,7 +48,7 @@ export async function startService(
   const serviceDir = join(settings.repoRoot, "services", name);
   const compiledEntry = join(serviceDir, "dist", "main.js");
   if (options.entry === "compiled" && !existsSync(compiledEntry)) {
-    throw new Error(`${name}: ${compiledEntry} does not exist; run npm run build first`);
+    throw new StackError(`${name} service`, `${compiledEntry} does not exist; run npm run build first`);
   }
   const child: ChildProcess = spawn(
     process.execPath,
@@ -68,14 +69,21 @@ export async function startService(
       stdio: options.logFile ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
     },
   );
-  if (options.logFile) {
+  // Both streams write to one log, which is closed only once the child's output has ended: the
+  // last lines of a service that died are on disk by the time `exited` resolves.
+  const logClosed = new Promise<void>((resolve) => {
+    if (!options.logFile) return resolve();
     const out = createWriteStream(options.logFile, { flags: "a" });
-    child.stdout?.pipe(out);
-    child.stderr?.pipe(out);
-  }
-  if (child.pid === undefined) throw new Error(`${name}: could not start`);
+    child.stdout?.pipe(out, { end: false });
+    child.stderr?.pipe(out, { end: false });
+    child.once("close", () => out.end(resolve));
+  });
+  if (child.pid === undefined) throw new StackError(`${name} service`, "could not start a node process");
   const pid = child.pid;
-  const exited = once(child, "exit").then(([code]) => code as number | null);
+  const exited = once(child, "exit").then(async ([code]) => {
+    await logClosed;
+    return code as number | null;
+  });
   const url = `http://127.0.0.1:${options.port}`;
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
@@ -83,9 +91,12 @@ export async function startService(
   void exited.then(() => {
     alive = false;
   });
+  const component = `${name} service`;
   for (;;) {
-    if (!alive)
-      throw new Error(`${name}: exited during start-up${options.logFile ? ` (see ${options.logFile})` : ""}`);
+    if (!alive) {
+      const code = await exited;
+      throw new StackError(component, `exited during start-up (exit code ${code})`, options.logFile);
+    }
     try {
       const response = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(1_000) });
       if (response.ok) break;
@@ -94,7 +105,12 @@ export async function startService(
     }
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(`${name}: not ready within ${options.readyTimeoutMs ?? 60_000} ms`);
+      await exited;
+      throw new StackError(
+        component,
+        `not ready within ${options.readyTimeoutMs ?? 60_000} ms (/health/ready never answered 200)`,
+        options.logFile,
+      );
     }
     await sleep(200);
   }

@@ -1,6 +1,14 @@
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { ensureKafkaLibs, ensureRegistryDist } from "./artifacts.js";
+import {
+  assertMavenRuns,
+  ensureKafkaLibs,
+  ensureRegistryDist,
+  kafkaLibsPresent,
+  registryDistPresent,
+} from "./artifacts.js";
+import { MissingPrerequisite, StackError } from "./failure.js";
+import { findKafkaJava, findRegistryJava } from "./java.js";
 import {
   ensureTopics,
   kafkaAnswers,
@@ -17,16 +25,7 @@ import type { Settings } from "./settings.js";
 
 export type Log = (line: string) => void;
 
-export class StackError extends Error {
-  constructor(
-    readonly component: string,
-    message: string,
-    readonly logFile?: string,
-  ) {
-    super(`${component}: ${message}${logFile ? `\n  see ${logFile}` : ""}`);
-    this.name = "StackError";
-  }
-}
+export { MissingPrerequisite, StackError };
 
 export interface UpResult {
   /** Components this call started (and that `down` would stop). */
@@ -39,14 +38,26 @@ function adminUrlFor(databaseUrl: string): string {
   return url.toString();
 }
 
-async function assertPortsFree(component: string, ports: readonly number[]): Promise<void> {
-  for (const port of ports) {
+async function assertPortsFree(
+  component: string,
+  ports: readonly { port: number; variable: string }[],
+): Promise<void> {
+  for (const { port, variable } of ports) {
     if (!(await isPortFree(port))) {
-      throw new StackError(
+      throw new MissingPrerequisite(
         component,
-        `port ${port} on 127.0.0.1 is already taken by another process; stop it, or point the services at existing infrastructure (see README, Configuration)`,
+        `port ${port} on 127.0.0.1 is taken by another process; stop that process or set ${variable} to a free port`,
       );
     }
+  }
+}
+
+async function asStackError<T>(component: string, logFile: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof StackError) throw error;
+    throw new StackError(component, error instanceof Error ? error.message : String(error), logFile);
   }
 }
 
@@ -74,8 +85,10 @@ async function bringUp(
     log(`${component}: already running (pid ${runningPid(proc)})`);
     return false;
   }
-  await options.prepare();
-  const pid = await options.start();
+  const pid = await asStackError(component, proc.logFile, async () => {
+    await options.prepare();
+    return options.start();
+  });
   log(`${component}: started (pid ${pid}), waiting until it answers`);
   const startedAt = Date.now();
   try {
@@ -94,9 +107,9 @@ export async function up(settings: Settings, topics: readonly TopicSpec[], log: 
     for (const url of [settings.postgres.orderUrl, settings.postgres.inventoryUrl]) {
       const adminUrl = adminUrlFor(url);
       if (!(await postgresAnswers(adminUrl))) {
-        throw new StackError(
+        throw new MissingPrerequisite(
           "postgres",
-          `no PostgreSQL answers at ${new URL(url).host}; start it (README, Prerequisites) or set ORDER_DATABASE_URL / INVENTORY_DATABASE_URL`,
+          `no PostgreSQL answers at ${new URL(url).host} (from ${url === settings.postgres.orderUrl ? "ORDER_DATABASE_URL" : "INVENTORY_DATABASE_URL"}); start PostgreSQL 13+ there (apt-get install postgresql) or point the variable at one`,
         );
       }
       if (await ensureDatabase(adminUrl, databaseName(url)))
@@ -104,12 +117,25 @@ export async function up(settings: Settings, topics: readonly TopicSpec[], log: 
     }
     log("postgres: ready");
 
-    // Fail fast, before starting anything, when a port we need belongs to someone else.
-    if (!settings.kafka.external && runningPid(kafkaProcess(settings)) === undefined) {
-      await assertPortsFree("kafka", [settings.kafka.port, settings.kafka.controllerPort]);
+    // Every prerequisite is checked before anything starts, so a failure leaves nothing behind.
+    const startKafkaHere = !settings.kafka.external && runningPid(kafkaProcess(settings)) === undefined;
+    const startRegistryHere =
+      !settings.registry.external && runningPid(registryProcess(settings)) === undefined;
+    const kafkaJava = startKafkaHere ? await findKafkaJava() : "java";
+    const registryJava = startRegistryHere ? await findRegistryJava(settings.registry.java) : "java";
+    if (startKafkaHere) {
+      await assertPortsFree("kafka", [
+        { port: settings.kafka.port, variable: "STOCKSAGA_KAFKA_PORT" },
+        { port: settings.kafka.controllerPort, variable: "STOCKSAGA_KAFKA_CONTROLLER_PORT" },
+      ]);
+      if (!kafkaLibsPresent(settings)) await assertMavenRuns("kafka");
     }
-    if (!settings.registry.external && runningPid(registryProcess(settings)) === undefined) {
-      await assertPortsFree("registry", [settings.registry.port, settings.registry.managementPort]);
+    if (startRegistryHere) {
+      await assertPortsFree("registry", [
+        { port: settings.registry.port, variable: "STOCKSAGA_REGISTRY_PORT" },
+        { port: settings.registry.managementPort, variable: "STOCKSAGA_REGISTRY_MANAGEMENT_PORT" },
+      ]);
+      if (!registryDistPresent(settings)) await assertMavenRuns("registry");
     }
 
     const tasks: Promise<void>[] = [];
@@ -128,7 +154,7 @@ export async function up(settings: Settings, topics: readonly TopicSpec[], log: 
           kafkaProcess(settings),
           {
             prepare: () => ensureKafkaLibs(settings, log),
-            start: () => startKafka(settings, log),
+            start: () => startKafka(settings, kafkaJava, log),
             ready: (alive) => waitForKafka(settings, settings.readyTimeoutMs, alive),
             timeoutMs: settings.readyTimeoutMs,
           },
@@ -156,7 +182,7 @@ export async function up(settings: Settings, topics: readonly TopicSpec[], log: 
               await ensureRegistryDist(settings, log);
               await ensureDatabase(settings.postgres.adminUrl, settings.registry.databaseName);
             },
-            start: () => startRegistry(settings),
+            start: () => startRegistry(settings, registryJava),
             ready: (alive) => waitForRegistry(settings, settings.readyTimeoutMs, alive),
             timeoutMs: settings.readyTimeoutMs,
           },
@@ -218,7 +244,7 @@ export async function status(settings: Settings): Promise<ComponentStatus[]> {
       mode: settings.kafka.external ? "external" : "local",
       ...(kafkaPid ? { pid: kafkaPid } : {}),
       answering: await kafkaAnswers(settings),
-      logFile: join(settings.kafka.dir, "kafka.log"),
+      logFile: kafka.logFile,
     },
     {
       component: "registry",
