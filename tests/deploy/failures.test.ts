@@ -113,7 +113,10 @@ describe("stack:up with a missing prerequisite says what to install or set, in o
   it("a Java older than 17 for Kafka", async () => {
     const env = { ...(await isolatedStackEnv("java-11")), JAVA_HOME: fakeJavaHome("jdk-11", 11) };
     const outcome = await runTool("cli.ts", ["up"], env);
-    expectOneLine(outcome, /^\[stack\] kafka: Kafka 4\.1 needs Java 17 or later, and JAVA_HOME's is Java 11; /);
+    expectOneLine(
+      outcome,
+      /^\[stack\] kafka: Kafka 4\.1 needs Java 17 or later, and JAVA_HOME's is Java 11; /,
+    );
   });
 
   it("a Java older than 21 named for the registry", async () => {

@@ -123,15 +123,16 @@ function leftovers(): string[] {
 async function main(): Promise<string> {
   const startedAt = Date.now();
   const npm = startNpm();
-  const exited = new Promise<string>((done) => npm.once("exit", (code, signal) => done(signal ?? `code ${code}`)));
+  const exited = new Promise<string>((done) =>
+    npm.once("exit", (code, signal) => done(signal ?? `code ${code}`)),
+  );
   let npmExit: string | undefined;
   void exited.then((code) => {
     npmExit = code;
   });
   try {
     const tokens = await until("npm start printing its tokens", START_TIMEOUT_MS, () => {
-      if (npmExit !== undefined)
-        throw new SmokeFailure(`npm start exited (${npmExit}) before it was ready`);
+      if (npmExit !== undefined) throw new SmokeFailure(`npm start exited (${npmExit}) before it was ready`);
       const admin = /export ADMIN_TOKEN=(\S+)/.exec(output)?.[1];
       const customer = /export TOKEN=(\S+)/.exec(output)?.[1];
       return admin && customer ? { admin, customer } : undefined;
