@@ -80,6 +80,31 @@ export const SAMPLE_EVENTS: { readonly [T in EventType]: EventOfType<T> } = {
     reason: "INSUFFICIENT_STOCK",
     availableQuantity: 0,
   },
+  StockRequestAnswered: {
+    type: "StockRequestAnswered",
+    metadata: RESERVATION,
+    orderId: ORDER_ID,
+    lines: [
+      {
+        sku: SKU,
+        requestedQuantity: 3,
+        reservedQuantity: 2,
+        reservationId: "res-0001",
+        expiresAt: OCCURRED_AT + 15 * 60_000,
+        reason: null,
+        availableQuantity: 2,
+      },
+      {
+        sku: "SKU-BLUE-CUP",
+        requestedQuantity: 1,
+        reservedQuantity: 0,
+        reservationId: null,
+        expiresAt: null,
+        reason: "INSUFFICIENT_STOCK",
+        availableQuantity: 0,
+      },
+    ],
+  },
   StockCommitted: {
     type: "StockCommitted",
     metadata: RESERVATION,

@@ -31,6 +31,7 @@ describe("topic map", () => {
     expect(eventTypesOn("reservation-events")).toEqual([
       "StockReserved",
       "StockRejected",
+      "StockRequestAnswered",
       "StockCommitted",
       "StockReleased",
       "ReservationExpired",

@@ -73,6 +73,7 @@ export const EVENT_ROUTES: { readonly [T in EventType]: EventRoute<T> } = {
   OrderCancelled: { topic: "order-events", key: (event) => event.orderId },
   StockReserved: { topic: "reservation-events", key: (event) => event.orderId },
   StockRejected: { topic: "reservation-events", key: (event) => event.orderId },
+  StockRequestAnswered: { topic: "reservation-events", key: (event) => event.orderId },
   StockCommitted: { topic: "reservation-events", key: (event) => event.orderId },
   StockReleased: { topic: "reservation-events", key: (event) => event.orderId },
   ReservationExpired: { topic: "reservation-events", key: (event) => event.orderId },

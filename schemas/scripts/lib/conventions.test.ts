@@ -27,7 +27,7 @@ function edited(
 }
 
 describe("the event schemas", () => {
-  it("are the 12 events of docs/architecture.md", () => {
+  it("are the 13 events of docs/architecture.md", () => {
     expect(files.map((file) => file.eventType).sort()).toEqual(
       [
         "OrderRequested",
@@ -37,6 +37,7 @@ describe("the event schemas", () => {
         "OrderCancelled",
         "StockReserved",
         "StockRejected",
+        "StockRequestAnswered",
         "StockCommitted",
         "StockReleased",
         "ReservationExpired",

@@ -1073,6 +1073,146 @@ export const EVENT_SCHEMAS: { readonly [T in EventType]: EventSchema<T> } = {
       ],
     },
   },
+  StockRequestAnswered: {
+    eventType: "StockRequestAnswered",
+    recordName: "stocksaga.inventory.StockRequestAnswered",
+    source: "schemas/StockRequestAnswered.avsc",
+    schema: {
+      type: "record",
+      name: "StockRequestAnswered",
+      namespace: "stocksaga.inventory",
+      doc: "The inventory's answer to an order's request for stock, every line at once: what it reserved for each line (possibly fewer units than requested under PARTIAL, or none) and why a line got none. It replaces one StockReserved or StockRejected per line; readers of those keep working, as they still do for events already on the topic.",
+      fields: [
+        {
+          name: "metadata",
+          doc: "Facts about the event itself rather than the business change: identity, time, causality and tracing.",
+          type: {
+            type: "record",
+            name: "EventMetadata",
+            namespace: "stocksaga.common",
+            doc: "Envelope carried by every stocksaga integration event.",
+            fields: [
+              {
+                name: "eventId",
+                type: {
+                  type: "string",
+                  logicalType: "uuid",
+                },
+                doc: "Unique id of this event (UUID). Consumers record it in their inbox to process each event once.",
+              },
+              {
+                name: "occurredAt",
+                type: {
+                  type: "long",
+                  logicalType: "timestamp-millis",
+                },
+                doc: "When the producer decided the change, in milliseconds since the Unix epoch (UTC).",
+              },
+              {
+                name: "correlationId",
+                type: "string",
+                doc: "Groups the events of one business flow: the order id for saga events, the SKU for stock events.",
+              },
+              {
+                name: "causationId",
+                type: ["null", "string"],
+                default: null,
+                doc: "Event id of the event that caused this one; null for the first event of a flow.",
+              },
+              {
+                name: "producer",
+                type: "string",
+                doc: "Name of the producing service: order-service or inventory-service.",
+              },
+              {
+                name: "traceparent",
+                type: ["null", "string"],
+                default: null,
+                doc: "W3C Trace Context traceparent of the span that produced the event; null when tracing is off.",
+              },
+            ],
+          },
+        },
+        {
+          name: "orderId",
+          type: {
+            type: "string",
+            logicalType: "uuid",
+          },
+          doc: "Id of the order the answer is for.",
+        },
+        {
+          name: "lines",
+          type: {
+            type: "array",
+            items: {
+              type: "record",
+              name: "AnsweredLine",
+              namespace: "stocksaga.inventory",
+              doc: "The answer for one line of the order, in the order's line order.",
+              fields: [
+                {
+                  name: "sku",
+                  type: "string",
+                  doc: "Stock keeping unit of the product.",
+                },
+                {
+                  name: "requestedQuantity",
+                  type: "int",
+                  doc: "Number of units the line requested.",
+                },
+                {
+                  name: "reservedQuantity",
+                  type: "int",
+                  doc: "Number of units reserved: 0 when the line was rejected, at most requestedQuantity.",
+                },
+                {
+                  name: "reservationId",
+                  type: ["null", "string"],
+                  default: null,
+                  doc: "Id of the reservation, assigned by the inventory service; null when nothing was reserved.",
+                },
+                {
+                  name: "expiresAt",
+                  type: [
+                    "null",
+                    {
+                      type: "long",
+                      logicalType: "timestamp-millis",
+                    },
+                  ],
+                  default: null,
+                  doc: "When the reservation expires unless committed, in milliseconds since the Unix epoch (UTC); null when nothing was reserved.",
+                },
+                {
+                  name: "reason",
+                  type: [
+                    "null",
+                    {
+                      type: "enum",
+                      name: "StockRejectionReason",
+                      namespace: "stocksaga.inventory",
+                      doc: "INSUFFICIENT_STOCK: not enough units available for the order's policy. UNKNOWN_PRODUCT: the SKU does not exist. UNSPECIFIED: a value this reader does not know (written by a newer producer) or not given.",
+                      symbols: ["UNSPECIFIED", "INSUFFICIENT_STOCK", "UNKNOWN_PRODUCT"],
+                      default: "UNSPECIFIED",
+                    },
+                  ],
+                  default: null,
+                  doc: "Why nothing was reserved; null when units were reserved.",
+                },
+                {
+                  name: "availableQuantity",
+                  type: "int",
+                  doc: "Units available for the SKU when the line was answered, before this reservation; 0 for an unknown product.",
+                },
+              ],
+            },
+          },
+          doc: "One answer per requested line, in the order of the request's lines.",
+        },
+      ],
+    },
+  },
   StockReserved: {
     eventType: "StockReserved",
     recordName: "stocksaga.inventory.StockReserved",

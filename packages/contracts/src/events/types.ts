@@ -108,6 +108,24 @@ export interface ReleasedLine {
   readonly wasCommitted: boolean;
 }
 
+/** The answer for one line of the order, in the order's line order. */
+export interface AnsweredLine {
+  /** Stock keeping unit of the product. */
+  readonly sku: string;
+  /** Number of units the line requested. */
+  readonly requestedQuantity: number;
+  /** Number of units reserved: 0 when the line was rejected, at most requestedQuantity. */
+  readonly reservedQuantity: number;
+  /** Id of the reservation, assigned by the inventory service; null when nothing was reserved. */
+  readonly reservationId: string | null;
+  /** When the reservation expires unless committed, in milliseconds since the Unix epoch (UTC); null when nothing was reserved. */
+  readonly expiresAt: EpochMillis | null;
+  /** Why nothing was reserved; null when units were reserved. */
+  readonly reason: StockRejectionReason | null;
+  /** Units available for the SKU when the line was answered, before this reservation; 0 for an unknown product. */
+  readonly availableQuantity: number;
+}
+
 /** The Avro record stocksaga.order.OrderAdjusted. The order goes ahead with fewer units than requested (policy PARTIAL, or a reservation expired before commit); the inventory commits what the lines say. */
 export interface OrderAdjustedPayload {
   /** Facts about the event itself rather than the business change: identity, time, causality and tracing. */
@@ -305,6 +323,21 @@ export interface StockReleased extends StockReleasedPayload {
   readonly type: "StockReleased";
 }
 
+/** The Avro record stocksaga.inventory.StockRequestAnswered. The inventory's answer to an order's request for stock, every line at once: what it reserved for each line (possibly fewer units than requested under PARTIAL, or none) and why a line got none. It replaces one StockReserved or StockRejected per line; readers of those keep working, as they still do for events already on the topic. */
+export interface StockRequestAnsweredPayload {
+  /** Facts about the event itself rather than the business change: identity, time, causality and tracing. */
+  readonly metadata: EventMetadata;
+  /** Id of the order the answer is for. */
+  readonly orderId: Uuid;
+  /** One answer per requested line, in the order of the request's lines. */
+  readonly lines: readonly AnsweredLine[];
+}
+
+/** The inventory's answer to an order's request for stock, every line at once: what it reserved for each line (possibly fewer units than requested under PARTIAL, or none) and why a line got none. It replaces one StockReserved or StockRejected per line; readers of those keep working, as they still do for events already on the topic. */
+export interface StockRequestAnswered extends StockRequestAnsweredPayload {
+  readonly type: "StockRequestAnswered";
+}
+
 /** The Avro record stocksaga.inventory.StockReserved. The inventory reserved units for one line of an order (possibly fewer than requested under PARTIAL). */
 export interface StockReservedPayload {
   /** Facts about the event itself rather than the business change: identity, time, causality and tracing. */
@@ -343,6 +376,7 @@ export type IntegrationEvent =
   | StockCommitted
   | StockRejected
   | StockReleased
+  | StockRequestAnswered
   | StockReserved;
 
 export type EventType = IntegrationEvent["type"];
@@ -364,5 +398,6 @@ export const EVENT_TYPES = [
   "StockCommitted",
   "StockRejected",
   "StockReleased",
+  "StockRequestAnswered",
   "StockReserved",
 ] as const satisfies readonly EventType[];
