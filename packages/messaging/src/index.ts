@@ -9,7 +9,7 @@ export {
 export { DEAD_LETTER_HEADERS, type DeadLetter, publishDeadLetter } from "./dead-letters.js";
 export { type Causation, causedBy, eventMetadata, startedByClock } from "./envelope.js";
 export { type DecodeFailure, InvalidEventError, isDecodeFailure } from "./errors.js";
-export { claimInbox, type InboxEntry, type SqlTransaction, unclaimInbox } from "./inbox.js";
+export { claimInbox, type InboxEntry, unclaimInbox } from "./inbox.js";
 export { createKafka, createProducer } from "./kafka.js";
 export {
   type ConsumerLagOptions,
@@ -26,3 +26,4 @@ export {
   ServiceMessaging,
   type ServiceMessagingOptions,
 } from "./service-messaging.js";
+export { inTransaction, type Queryable } from "./sql.js";

@@ -1,4 +1,4 @@
-import type { SqlTransaction } from "./inbox.js";
+import type { Queryable } from "./sql.js";
 
 /** One event to publish, as the relay will read it back. */
 export interface OutboxEntry {
@@ -28,25 +28,25 @@ export function outboxEntry(
 
 /**
  * Writes outgoing events to the outbox in the transaction of the change, in the given order (the
- * relay publishes in id order), and notifies `channel` when it commits — one statement, one round
- * trip. Both services' outbox tables have this shape.
+ * relay publishes in id order) — one statement. It sends no NOTIFY: a notifying transaction holds
+ * a cluster-wide lock from its commit until its flush, so the relay is woken after the commit
+ * instead (`ServiceMessaging.notify`). Both services' outbox tables have this shape.
  */
-export async function writeOutbox(
-  tx: SqlTransaction,
-  channel: string,
-  entries: readonly OutboxEntry[],
-): Promise<void> {
+export async function writeOutbox(tx: Queryable, entries: readonly OutboxEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  await tx.$executeRaw`
-    with written as (
-      insert into outbox (event_id, event_type, topic, message_key, payload, headers)
-      select e.event_id, e.event_type, e.topic, e.message_key, e.payload, e.headers
-        from unnest(${entries.map((e) => e.eventId)}::uuid[], ${entries.map((e) => e.eventType)}::text[],
-                    ${entries.map((e) => e.topic)}::text[], ${entries.map((e) => e.messageKey)}::text[],
-                    ${entries.map((e) => JSON.stringify(e.payload))}::jsonb[],
-                    ${entries.map((e) => JSON.stringify(e.headers))}::jsonb[])
-             with ordinality as e(event_id, event_type, topic, message_key, payload, headers, n)
-       order by e.n
-      returning 1)
-    select pg_notify(${channel}, '') from (select count(*) as n from written) as w where w.n > 0`;
+  await tx.query(
+    `insert into outbox (event_id, event_type, topic, message_key, payload, headers)
+     select e.event_id, e.event_type, e.topic, e.message_key, e.payload, e.headers
+       from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[])
+            with ordinality as e(event_id, event_type, topic, message_key, payload, headers, n)
+      order by e.n`,
+    [
+      entries.map((e) => e.eventId),
+      entries.map((e) => e.eventType),
+      entries.map((e) => e.topic),
+      entries.map((e) => e.messageKey),
+      entries.map((e) => JSON.stringify(e.payload)),
+      entries.map((e) => JSON.stringify(e.headers)),
+    ],
+  );
 }
