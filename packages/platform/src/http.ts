@@ -204,7 +204,9 @@ export function createHttpApp<Env extends { Variables: RequestVariables }>(optio
     if (error instanceof ProblemError) {
       const headers: Record<string, string> = {};
       if (error.status === 401) headers["www-authenticate"] = 'Bearer realm="stocksaga"';
-      if (error.status === 429) headers["retry-after"] = String(error.problem.retryAfterSeconds ?? 1);
+      if (error.status === 429 || error.status === 503) {
+        headers["retry-after"] = String(error.problem.retryAfterSeconds ?? 1);
+      }
       // The rest of an oversized body is never read: the connection cannot carry another request.
       if (error.status === 413) headers.connection = "close";
       return problemResponse(c, error.problem, headers);

@@ -1,4 +1,11 @@
 export {
+  AdmissionControl,
+  type AdmissionControlOptions,
+  type AdmissionDecision,
+  type BacklogSignal,
+  decideAdmission,
+} from "./admission.js";
+export {
   type AuthVariables,
   authenticate,
   issueToken,

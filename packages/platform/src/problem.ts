@@ -58,6 +58,11 @@ export const problemTypes = {
   },
   rateLimited: { type: problemType("rate-limited"), title: "Too many requests", status: 429 },
   unavailable: { type: problemType("unavailable"), title: "The service is not ready", status: 503 },
+  overloaded: {
+    type: problemType("overloaded"),
+    title: "Too much work is in flight to take this request now",
+    status: 503,
+  },
   internal: { type: problemType("internal"), title: "Something went wrong on our side", status: 500 },
 } as const satisfies Record<string, { type: string; title: string; status: number }>;
 

@@ -1,0 +1,131 @@
+import type { MiddlewareHandler } from "hono";
+import type { Logger } from "pino";
+import { ProblemError } from "./problem.js";
+
+/**
+ * One measure of work the system has taken on and not finished (orders pending a decision, outbox
+ * rows not yet published, events not yet consumed), with the level past which taking on more would
+ * put the saga's decision deadline at risk.
+ */
+export interface BacklogSignal {
+  readonly name: string;
+  readonly value: number;
+  readonly limit: number;
+  /** How the value is told to a person: "orders", "ms", "rows", "events". */
+  readonly unit: string;
+}
+
+export type AdmissionDecision =
+  | { readonly admit: true }
+  | { readonly admit: false; readonly reason: string; readonly retryAfterSeconds: number };
+
+/** Retry-After is never shorter than a second nor longer than this. */
+const MAX_RETRY_AFTER_SECONDS = 30;
+
+/**
+ * Admit unless a signal is at or past its limit; then refuse, naming the signal, and suggest
+ * retrying after the time the backlog needs to fall back below its limit, judged from how far past
+ * it the signal is (a backlog twice its limit needs about as long again to drain as it took to
+ * build). A limit of 0 or less turns a signal off.
+ */
+export function decideAdmission(
+  signals: readonly BacklogSignal[],
+  options: { baseRetryAfterSeconds: number },
+): AdmissionDecision {
+  let worst: { signal: BacklogSignal; ratio: number } | undefined;
+  for (const signal of signals) {
+    if (signal.limit <= 0 || signal.value < signal.limit) continue;
+    const ratio = signal.value / signal.limit;
+    if (!worst || ratio > worst.ratio) worst = { signal, ratio };
+  }
+  if (!worst) return { admit: true };
+  const { signal, ratio } = worst;
+  const retryAfterSeconds = Math.min(
+    MAX_RETRY_AFTER_SECONDS,
+    Math.max(1, Math.ceil(options.baseRetryAfterSeconds * ratio)),
+  );
+  return {
+    admit: false,
+    reason: `${signal.name} is ${Math.round(signal.value)} ${signal.unit}, at or past its limit of ${signal.limit}`,
+    retryAfterSeconds,
+  };
+}
+
+export interface AdmissionControlOptions {
+  /** Reads the current backlog; called every `intervalMs`, never on a request's path. */
+  sample: () => Promise<readonly BacklogSignal[]>;
+  intervalMs: number;
+  baseRetryAfterSeconds: number;
+  logger: Logger;
+  /** Told of each decision to refuse, for metrics. */
+  refused?: (reason: string) => void;
+}
+
+/**
+ * Admission control on the measured backlog: a sampler keeps the latest signals, and each request
+ * is decided on them in constant time, so that refusing under overload costs next to nothing. A
+ * sample that fails keeps the last one (and says so in the log) rather than refusing everything.
+ */
+export class AdmissionControl {
+  private signals: readonly BacklogSignal[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private sampling: Promise<void> | undefined;
+
+  constructor(private readonly options: AdmissionControlOptions) {}
+
+  async start(): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => {
+      if (!this.sampling) void this.refresh();
+    }, this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.sampling;
+  }
+
+  /** The latest signals, for /metrics and readiness. */
+  get latest(): readonly BacklogSignal[] {
+    return this.signals;
+  }
+
+  decide(): AdmissionDecision {
+    return decideAdmission(this.signals, { baseRetryAfterSeconds: this.options.baseRetryAfterSeconds });
+  }
+
+  /** Refuses the request with 503 problem+json and Retry-After when the backlog is past a limit. */
+  middleware(): MiddlewareHandler {
+    return async (_c, next) => {
+      const decision = this.decide();
+      if (!decision.admit) {
+        this.options.refused?.(decision.reason);
+        throw new ProblemError(
+          "overloaded",
+          `Too much work is in flight to take this order now (${decision.reason}); retry after ${decision.retryAfterSeconds} s.`,
+          { retryAfterSeconds: decision.retryAfterSeconds },
+        );
+      }
+      await next();
+    };
+  }
+
+  /** Samples now (the timer also does, every `intervalMs`). */
+  refresh(): Promise<void> {
+    this.sampling = this.options
+      .sample()
+      .then(
+        (signals) => {
+          this.signals = signals;
+        },
+        (error: unknown) =>
+          this.options.logger.warn({ err: error }, "could not sample the backlog; keeping the last sample"),
+      )
+      .finally(() => {
+        this.sampling = undefined;
+      });
+    return this.sampling;
+  }
+}
