@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { issueToken, verifyToken } from "./auth.js";
 import { ProblemError } from "./problem.js";
 
@@ -58,5 +58,30 @@ describe("verifyToken", () => {
       "HS256",
     );
     expect((await rejection(token)).problem.detail).toMatch(/subject/);
+  });
+
+  describe("after a token verified once", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it("still refuses it once it expired", async () => {
+      vi.useFakeTimers({ toFake: ["Date"] });
+      const token = await issueToken(secret, { sub: "carol", ttlSeconds: 2 });
+      expect((await verifyToken(token, secret)).customerId).toBe("carol");
+      vi.setSystemTime(Date.now() + 3_000);
+      expect((await rejection(token)).status).toBe(401);
+    });
+
+    it("still refuses it under another secret", async () => {
+      const token = await issueToken(secret, { sub: "dave" });
+      expect((await verifyToken(token, secret)).customerId).toBe("dave");
+      const other = "another-secret-that-is-long-enough-0123456789";
+      const error = await verifyToken(token, other).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ProblemError);
+    });
   });
 });
