@@ -10,6 +10,7 @@ import { createLogger, issueToken } from "@stocksaga/platform";
 import { type Admin, Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 import { auditStock, type StockAudit } from "./audit.js";
+import { describeCpu } from "./cpu-budget.js";
 import { measureCommit, measureKafkaHop } from "./floor.js";
 import { HttpTarget } from "./load.js";
 import { gitRevision, loadAverage, machine, postgresSettings } from "./machine.js";
@@ -117,9 +118,14 @@ function describe(step: StepResult): string {
     `${step.kind} ${step.offeredPerSec}/s: achieved ${step.achievedPerSec}/s, saga p50 ${l.p50} p95 ${l.p95} ` +
     `p99 ${l.p99} max ${l.max} ms, ${step.ordersSent} sent in ${step.durationS} s, drained in ${step.drainS} s, ` +
     `consumers order ${step.consumers.order.perSec} inventory ${step.consumers.inventory.perSec} msg/s; ` +
-    `CPU order ${step.cpu.orderPercentOfCore} % inventory ${step.cpu.inventoryPercentOfCore} % harness ${step.cpu.harnessPercentOfCore} % of a core, machine ${step.cpu.machineBusyPercent} % busy; ` +
+    `machine ${step.cpu.machineBusyPct} % busy, ${step.cpuMsPerOrder.total ?? "n/a"} CPU ms/order; ` +
     `${step.sustained ? "sustained" : `not sustained (${step.verdict.join("; ")})`}`
   );
+}
+
+function logStep(step: StepResult): void {
+  log(describe(step));
+  log(`  ${describeCpu(step.cpu, step.cpuMsPerOrder)}`);
 }
 
 async function run(options: BenchOptions, resources: Resources): Promise<BenchResult> {
@@ -223,6 +229,13 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
     probe: new BacklogProbe(databases, admin, { order: order.pid, inventory: inventory.pid }, customers),
     commits,
     databases,
+    cpuGroups: {
+      services: { order: order.pid, inventory: inventory.pid },
+      harness: process.pid,
+      // The markers deploy/local puts on the java command lines it starts (kafka.ts, registry.ts).
+      kafkaMarker: `-Dstocksaga.stack=${settings.stackDir}/kafka`,
+      registryMarker: `-Dstocksaga.stack=${settings.stackDir}/registry`,
+    },
     cutOffSeconds: options.cutOffSeconds,
     maxProjectedDrainS: options.maxProjectedDrainS,
     graceSeconds: options.graceSeconds,
@@ -238,7 +251,7 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
     ratePerSec: options.warmupRate,
     durationS: options.warmupSeconds,
   });
-  log(describe(warmup));
+  logStep(warmup);
 
   log(`floor: ${options.floorSamples} Kafka hops and ${options.floorSamples} commits, one at a time`);
   const hops = await measureKafkaHop({
@@ -275,7 +288,7 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
     log(`step: ${rate}/s for ${options.stepSeconds} s`);
     const step = await runStep(context, { kind: "fixed", ratePerSec: rate, durationS: options.stepSeconds });
     rates.push(step);
-    log(describe(step));
+    logStep(step);
   }
 
   const probes: StepResult[] = [];
@@ -294,7 +307,7 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
       });
       probes.push(probe);
       bracket = narrowed(bracket, rate, probe.sustained);
-      log(describe(probe));
+      logStep(probe);
     }
   }
 

@@ -2,20 +2,20 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { topicName } from "@stocksaga/contracts";
 import type { Admin, Kafka } from "kafkajs";
+import { type CpuBudget, type CpuPerOrder, cpuBudget, cpuPerOrder, type GroupRules } from "./cpu-budget.js";
 import { type Attempt, arrivals, type HttpTarget, wallClock } from "./load.js";
 import {
   type BacklogProbe,
   type BacklogSample,
   backlogOf,
   type CommitClock,
-  cpuBetween,
-  cpuSnapshot,
   type Databases,
   endOffsets,
   FINAL_STATUSES,
   publishTimes,
   type TopicOffsets,
 } from "./observe.js";
+import { clockTicksPerSecond, procSnapshot } from "./procfs.js";
 import { type Percentiles, round, slope, summarize } from "./stats.js";
 import type { Catalogue } from "./workload.js";
 
@@ -36,6 +36,8 @@ export interface StepContext {
   probe: BacklogProbe;
   commits: CommitClock;
   databases: Databases;
+  /** How the CPU budget tells the services, PostgreSQL, the broker, the registry and the harness apart. */
+  cpuGroups: GroupRules;
   /** Arrivals stop early once (orders in the system) / rate exceeds this: Little's law, mean time in system. */
   cutOffSeconds: number;
   /** ... or once draining what is in the system would take longer than this, after `graceSeconds`. */
@@ -89,8 +91,10 @@ export interface StepResult {
   drained: boolean;
   drainS: number;
   rssMb: { order: number; inventory: number };
-  /** CPU over the arrival window: each service and the harness in % of one core, the machine in % of all. */
-  cpu: ReturnType<typeof cpuBetween>;
+  /** CPU over the arrival window, from /proc: each process group in % of one core and ms, the machine in % of all cores. */
+  cpu: CpuBudget;
+  /** The same CPU over the orders that reached a final status inside the window, ms per order. */
+  cpuMsPerOrder: CpuPerOrder;
   /** Messages each service's consumer applied during the step (its inbox), per second of its busy span. */
   consumers: Record<"order" | "inventory", { messages: number; perSec: number; msPerMessage: number }>;
   harness: { latenessP99Ms: number; eventLoopDelayP99Ms: number; finalTimeFromNotify: number };
@@ -327,7 +331,8 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
   const sagaTopics = [topicName("order-events"), topicName("reservation-events")];
   const offsetsBefore = new Map<string, TopicOffsets>();
   for (const topic of sagaTopics) offsetsBefore.set(topic, await endOffsets(ctx.admin, topic));
-  const cpuAtStart = cpuSnapshot(ctx.probe.pids);
+  const cpuAtStart = procSnapshot();
+  const cpuFrom = clock();
   const window = await arrivals({
     ratePerSec: plan.ratePerSec,
     durationMs: plan.durationS * 1000,
@@ -382,7 +387,8 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
         });
     },
   });
-  const cpu = cpuBetween(cpuAtStart, cpuSnapshot(ctx.probe.pids));
+  const cpuTo = clock();
+  const cpu = cpuBudget(cpuAtStart, procSnapshot(), ctx.cpuGroups, clockTicksPerSecond());
   const evaluatedFrom = window.startedAt + 0.2 * (window.endedAt - window.startedAt);
 
   // Drain: every request answered, nothing pending, published or unconsumed anywhere.
@@ -411,6 +417,7 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
   let decided = 0;
   let lastDecision = 0;
   let fromNotify = 0;
+  let finalInCpuWindow = 0;
   for (const attempt of attempts) {
     if (attempt.answeredAt !== undefined && attempt.httpStatus === 202)
       http.push(attempt.answeredAt - attempt.scheduledAt);
@@ -436,6 +443,7 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
     saga.push(finalAt - attempt.scheduledAt);
     decision.push(updatedAt - attempt.scheduledAt);
     finished.push({ attempt, row, finalAt });
+    if (finalAt >= cpuFrom && finalAt <= cpuTo) finalInCpuWindow++;
     if (outcome !== "REJECTED_TIMEOUT" && finalAt >= evaluatedFrom) {
       decided++;
       lastDecision = Math.max(lastDecision, finalAt);
@@ -516,6 +524,7 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
       inventory: maxOf(samples.map((s) => s.rssMb.inventory)),
     },
     cpu,
+    cpuMsPerOrder: cpuPerOrder(cpu, finalInCpuWindow),
     consumers,
     harness: {
       latenessP99Ms: round(lateness.p99, 1),
