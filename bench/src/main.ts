@@ -20,6 +20,7 @@ import { type BenchResult, evaluateGoals, printSummary, writeResults } from "./r
 import { bracketFrom, narrowed, nextProbe } from "./search.js";
 import { p50p99, round } from "./stats.js";
 import { runStep, type StepContext, type StepResult } from "./step.js";
+import { databaseName, describeWork, WorkProbe } from "./work.js";
 import { Catalogue, DEFAULT_WORKLOAD, randomSource } from "./workload.js";
 
 const benchDir = resolveBenchDir();
@@ -126,6 +127,7 @@ function describe(step: StepResult): string {
 function logStep(step: StepResult): void {
   log(describe(step));
   log(`  ${describeCpu(step.cpu, step.cpuMsPerOrder)}`);
+  log(`  ${describeWork(step.workPerOrder)}`);
 }
 
 async function run(options: BenchOptions, resources: Resources): Promise<BenchResult> {
@@ -236,6 +238,14 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
       kafkaMarker: `-Dstocksaga.stack=${settings.stackDir}/kafka`,
       registryMarker: `-Dstocksaga.stack=${settings.stackDir}/registry`,
     },
+    work: new WorkProbe(
+      databases,
+      {
+        order: databaseName(settings.postgres.orderUrl),
+        inventory: databaseName(settings.postgres.inventoryUrl),
+      },
+      { order: order.url, inventory: inventory.url },
+    ),
     cutOffSeconds: options.cutOffSeconds,
     maxProjectedDrainS: options.maxProjectedDrainS,
     graceSeconds: options.graceSeconds,

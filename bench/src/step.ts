@@ -17,6 +17,7 @@ import {
 } from "./observe.js";
 import { clockTicksPerSecond, procSnapshot } from "./procfs.js";
 import { type Percentiles, round, slope, summarize } from "./stats.js";
+import { type WorkPerOrder, type WorkProbe, workPerOrder } from "./work.js";
 import type { Catalogue } from "./workload.js";
 
 export interface StepPlan {
@@ -38,6 +39,8 @@ export interface StepContext {
   databases: Databases;
   /** How the CPU budget tells the services, PostgreSQL, the broker, the registry and the harness apart. */
   cpuGroups: GroupRules;
+  /** Reads what PostgreSQL and the services counted (transactions, statements, Kafka requests). */
+  work: WorkProbe;
   /** Arrivals stop early once (orders in the system) / rate exceeds this: Little's law, mean time in system. */
   cutOffSeconds: number;
   /** ... or once draining what is in the system would take longer than this, after `graceSeconds`. */
@@ -95,6 +98,8 @@ export interface StepResult {
   cpu: CpuBudget;
   /** The same CPU over the orders that reached a final status inside the window, ms per order. */
   cpuMsPerOrder: CpuPerOrder;
+  /** PostgreSQL transactions, statements, Kafka produce requests and messages per placed order, over the whole step. */
+  workPerOrder: WorkPerOrder;
   /** Messages each service's consumer applied during the step (its inbox), per second of its busy span. */
   consumers: Record<"order" | "inventory", { messages: number; perSec: number; msPerMessage: number }>;
   harness: { latenessP99Ms: number; eventLoopDelayP99Ms: number; finalTimeFromNotify: number };
@@ -331,6 +336,7 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
   const sagaTopics = [topicName("order-events"), topicName("reservation-events")];
   const offsetsBefore = new Map<string, TopicOffsets>();
   for (const topic of sagaTopics) offsetsBefore.set(topic, await endOffsets(ctx.admin, topic));
+  const workAtStart = await ctx.work.snapshot();
   const cpuAtStart = procSnapshot();
   const cpuFrom = clock();
   const window = await arrivals({
@@ -395,6 +401,7 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
   const drain = await settle(ctx, samples, clock, () => inflight);
   const drained = drain.settled;
   const drainS = drain.seconds;
+  const workAtEnd = await ctx.work.snapshot();
   sampling = false;
   await sampler;
   loopDelay.disable();
@@ -525,6 +532,7 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
     },
     cpu,
     cpuMsPerOrder: cpuPerOrder(cpu, finalInCpuWindow),
+    workPerOrder: workPerOrder(workAtStart, workAtEnd, orderIds.length),
     consumers,
     harness: {
       latenessP99Ms: round(lateness.p99, 1),
