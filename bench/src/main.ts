@@ -16,8 +16,9 @@ import { HttpTarget } from "./load.js";
 import { gitRevision, loadAverage, machine, postgresSettings } from "./machine.js";
 import { BacklogProbe, CommitClock, type Databases, rssMb as residentMb } from "./observe.js";
 import { type BenchOptions, parseOptions, worstCaseSeconds } from "./options.js";
+import { overloadBase, overloadFigures } from "./overload.js";
 import { type BenchResult, evaluateGoals, printSummary, writeResults } from "./report.js";
-import { bracketFrom, narrowed, nextProbe } from "./search.js";
+import { bracketFrom, narrowed, nextProbe, roundRate } from "./search.js";
 import { p50p99, round } from "./stats.js";
 import { runStep, type StepContext, type StepResult } from "./step.js";
 import { databaseName, describeWork, WorkProbe } from "./work.js";
@@ -118,6 +119,9 @@ function describe(step: StepResult): string {
   return (
     `${step.kind} ${step.offeredPerSec}/s: achieved ${step.achievedPerSec}/s, saga p50 ${l.p50} p95 ${l.p95} ` +
     `p99 ${l.p99} max ${l.max} ms, ${step.ordersSent} sent in ${step.durationS} s, drained in ${step.drainS} s, ` +
+    (step.refusedPosts.count > 0
+      ? `${step.refusedPosts.count} refused ${JSON.stringify(step.refusedPosts.byStatus)} in p99 ${step.refusedPosts.latencyMs.p99} ms, `
+      : "") +
     `consumers order ${step.consumers.order.perSec} inventory ${step.consumers.inventory.perSec} msg/s; ` +
     `machine ${step.cpu.machineBusyPct} % busy, ${step.cpuMsPerOrder.total ?? "n/a"} CPU ms/order; ` +
     `${step.sustained ? "sustained" : `not sustained (${step.verdict.join("; ")})`}`
@@ -140,6 +144,9 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
     `${options.mode} run ${runId}: rates ${options.rates.join(", ")}/s for ${options.stepSeconds} s each` +
       (options.search
         ? `, then up to ${options.maxProbes} search probes of ${options.searchSeconds} s`
+        : "") +
+      (options.overload
+        ? `, then ${options.overloadFactor}× the maximum for ${options.overloadSeconds} s (overload)`
         : "") +
       `; at most ~${Math.ceil(worstCaseSeconds(options) / 60)} min. Logs: ${logDir}`,
   );
@@ -193,9 +200,12 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
   resources.targets.push(orderTarget, inventoryTarget);
 
   const catalogue = new Catalogue(`B${runId.slice(1).toUpperCase()}`, DEFAULT_WORKLOAD);
+  // The search probes below twice the highest fixed rate, and the overload step doubles what it finds.
+  const highestSearchable = (options.search ? 2 : 1) * Math.max(...options.rates);
   const plannedOrders =
     options.rates.reduce((sum, rate) => sum + rate * options.stepSeconds, 0) +
-    (options.search ? options.maxProbes * Math.max(...options.rates) * options.searchSeconds : 0) +
+    (options.search ? options.maxProbes * highestSearchable * options.searchSeconds : 0) +
+    (options.overload ? options.overloadFactor * highestSearchable * options.overloadSeconds : 0) +
     options.warmupRate * options.warmupSeconds;
   const stock = new Map(
     catalogue
@@ -289,6 +299,7 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
     },
     postgres: await postgresSettings(databases.order),
   };
+  context.criticalPathP50Ms = floor.criticalPathMs.p50;
   log(
     `floor: hop p50 ${kafkaHopMs.p50} p99 ${kafkaHopMs.p99} ms; commit p50 ${commitMs.p50} p99 ${commitMs.p99} ms; critical path p50 ${floor.criticalPathMs.p50} ms`,
   );
@@ -321,7 +332,26 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
     }
   }
 
-  const all = [warmup, ...rates, ...probes];
+  const maxSustainedOrdersPerSec = options.search ? bracket.lo : null;
+  let overload: StepResult | null = null;
+  if (options.overload) {
+    const base = overloadBase(maxSustainedOrdersPerSec, rates);
+    if (base === undefined) {
+      log("overload: skipped, no rate was sustained to double");
+    } else {
+      const rate = roundRate(options.overloadFactor * base);
+      log(`overload: ${rate}/s (${options.overloadFactor}× ${base}/s) for ${options.overloadSeconds} s`);
+      overload = await runStep(context, {
+        kind: "overload",
+        ratePerSec: rate,
+        durationS: options.overloadSeconds,
+      });
+      overload.overload = overloadFigures(overload, base);
+      logStep(overload);
+    }
+  }
+
+  const all = [warmup, ...rates, ...probes, ...(overload ? [overload] : [])];
   const settled = all.every((s) => s.drained);
   const audit: StockAudit = await auditStock({ databases, seeded: stock, customers, settled });
   log(
@@ -337,7 +367,6 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
     at200 && floor.criticalPathMs.p50 > 0
       ? round(at200.sagaLatencyMs.p50 / floor.criticalPathMs.p50, 2)
       : null;
-  const maxSustainedOrdersPerSec = options.search ? bracket.lo : null;
   const finishedAt = new Date();
   const result: BenchResult = {
     schema: 1,
@@ -364,6 +393,7 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
     rates,
     search: { windowS: options.searchSeconds, probes, bracket },
     maxSustainedOrdersPerSec,
+    overload,
     ratioP50ToFloor,
     oversoldUnits: audit.oversoldUnits,
     stock: audit,

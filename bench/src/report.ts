@@ -36,6 +36,8 @@ export interface BenchResult {
   search: { windowS: number; probes: StepResult[]; bracket: Bracket };
   /** Highest rate that held over a whole search window; null when the search did not run. */
   maxSustainedOrdersPerSec: number | null;
+  /** Twice the sustained maximum (kind "overload"); null when skipped or nothing was sustained. */
+  overload: StepResult | null;
   /** Saga p50 at 200 orders/s over the critical-path floor p50; null without a 200/s step. */
   ratioP50ToFloor: number | null;
   oversoldUnits: number;
@@ -112,15 +114,17 @@ export function writeResults(dir: string, result: BenchResult, latest: boolean):
       subtitle:
         `${result.mode} run ${result.startedAt.slice(0, 16).replace("T", " ")} UTC, ${result.machine.cpus} × ${result.machine.model}, ` +
         `load average ${result.machine.loadAverageAtStart[0]} at start, ${result.machine.loadAverageAtEnd[0]} at end`,
-      points: [...result.rates, ...result.search.probes].map((s) => ({
-        offeredPerSec: s.offeredPerSec,
-        probe: s.kind === "search",
-        sustained: s.sustained,
-        achievedPerSec: s.achievedPerSec,
-        p50: s.sagaLatencyMs.p50,
-        p95: s.sagaLatencyMs.p95,
-        p99: s.sagaLatencyMs.p99,
-      })),
+      points: [...result.rates, ...result.search.probes, ...(result.overload ? [result.overload] : [])].map(
+        (s) => ({
+          offeredPerSec: s.offeredPerSec,
+          probe: s.kind !== "fixed",
+          sustained: s.sustained,
+          achievedPerSec: s.achievedPerSec,
+          p50: s.sagaLatencyMs.p50,
+          p95: s.sagaLatencyMs.p95,
+          p99: s.sagaLatencyMs.p99,
+        }),
+      ),
       floorMs: result.floor.criticalPathMs.p50,
       goals: [
         { label: "p50 goal 25 ms", ms: 25 },
@@ -138,12 +142,26 @@ export function printSummary(result: BenchResult, log: (line: string) => void): 
   log(
     `${cell("offered/s", 9)}${cell("achieved/s", 12)}${cell("p50 ms", 11)}${cell("p95 ms", 11)}${cell("p99 ms", 11)}${cell("max ms", 11)}  sustained`,
   );
-  for (const step of [...result.rates, ...result.search.probes]) {
+  for (const step of [
+    ...result.rates,
+    ...result.search.probes,
+    ...(result.overload ? [result.overload] : []),
+  ]) {
     const l = step.sagaLatencyMs;
     log(
       `${cell(step.offeredPerSec, 9)}${cell(step.achievedPerSec, 12)}${cell(l.p50, 11)}${cell(l.p95, 11)}` +
         `${cell(l.p99, 11)}${cell(l.max, 11)}  ${step.sustained ? "yes" : "no"}` +
-        (step.kind === "search" ? ` (search, ${step.plannedS} s)` : ""),
+        (step.kind === "fixed" ? "" : ` (${step.kind}, ${step.plannedS} s)`),
+    );
+  }
+  const overload = result.overload;
+  if (overload?.overload) {
+    const r = overload.refusedPosts;
+    log(
+      `overload ${overload.offeredPerSec}/s: achieved ${overload.achievedPerSec}/s = ${overload.overload.achievedShareOfMax} of the ${overload.overload.maxSustainedPerSec}/s maximum; ` +
+        `accepted ${overload.accepted}, p50 ${overload.sagaLatencyMs.p50} p99 ${overload.sagaLatencyMs.p99} ms, ${overload.overload.decisionTimeouts} decision timeouts; ` +
+        `refused ${r.count} ${JSON.stringify(r.byStatus)} in p50 ${r.latencyMs.p50} p99 ${r.latencyMs.p99} ms (${r.withRetryAfter} with Retry-After, ${r.problemJson} problem+json); ` +
+        `failed ${JSON.stringify(overload.failedPosts)}`,
     );
   }
   log(

@@ -15,13 +15,15 @@ import {
   publishTimes,
   type TopicOffsets,
 } from "./observe.js";
+import type { OverloadFigures } from "./overload.js";
 import { clockTicksPerSecond, procSnapshot } from "./procfs.js";
+import { isRefusal, type Refusals, refusalsOf } from "./refusals.js";
 import { type Percentiles, round, slope, summarize } from "./stats.js";
 import { type WorkPerOrder, type WorkProbe, workPerOrder } from "./work.js";
 import type { Catalogue } from "./workload.js";
 
 export interface StepPlan {
-  kind: "warmup" | "fixed" | "search";
+  kind: "warmup" | "fixed" | "search" | "overload";
   ratePerSec: number;
   durationS: number;
 }
@@ -41,6 +43,8 @@ export interface StepContext {
   cpuGroups: GroupRules;
   /** Reads what PostgreSQL and the services counted (transactions, statements, Kafka requests). */
   work: WorkProbe;
+  /** The critical-path floor's p50, once measured: each step's latency is also given as a multiple of it. */
+  criticalPathP50Ms?: number;
   /** Arrivals stop early once (orders in the system) / rate exceeds this: Little's law, mean time in system. */
   cutOffSeconds: number;
   /** ... or once draining what is in the system would take longer than this, after `graceSeconds`. */
@@ -62,13 +66,16 @@ export interface StepResult {
   durationS: number;
   cutShort: boolean;
   ordersSent: number;
-  /** POSTs answered 202, and everything else (status code or error text, with counts). */
+  /** POSTs answered 202; refused by admission control (503, 429); and everything else (status code or error text, with counts). */
   accepted: number;
+  refusedPosts: Refusals;
   failedPosts: Record<string, number>;
   /** Saga decisions per second, from 20 % into the window to the last decision (timeouts not counted). */
   achievedPerSec: number;
-  /** Scheduled send time to the final status being committed (visible to readers). */
+  /** Scheduled send time to the final status being committed (visible to readers), over accepted orders. */
   sagaLatencyMs: Percentiles;
+  /** sagaLatencyMs.p50 over the critical-path floor's p50; null before the floor is measured. */
+  ratioP50ToFloor: number | null;
   /** Scheduled send time to the final decision's own timestamp (orders.updated_at). */
   decisionLatencyMs: Percentiles;
   /** Scheduled send time to the 202 arriving back at the harness. */
@@ -105,6 +112,8 @@ export interface StepResult {
   harness: { latenessP99Ms: number; eventLoopDelayP99Ms: number; finalTimeFromNotify: number };
   sustained: boolean;
   verdict: string[];
+  /** The overload step's own figures (kind "overload" only). */
+  overload?: OverloadFigures;
 }
 
 export interface Breakdown {
@@ -375,6 +384,10 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
           (reply) => {
             attempt.answeredAt = clock();
             attempt.httpStatus = reply.status;
+            const retryAfter = reply.headers["retry-after"];
+            const contentType = reply.headers["content-type"];
+            if (typeof retryAfter === "string") attempt.retryAfter = retryAfter;
+            if (typeof contentType === "string") attempt.contentType = contentType;
             if (reply.status === 202) {
               const orderId = (JSON.parse(reply.body) as { orderId?: string }).orderId;
               if (orderId) {
@@ -428,6 +441,7 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
   for (const attempt of attempts) {
     if (attempt.answeredAt !== undefined && attempt.httpStatus === 202)
       http.push(attempt.answeredAt - attempt.scheduledAt);
+    if (isRefusal(attempt)) continue;
     if (!attempt.orderId) {
       const key = attempt.error ?? `HTTP ${attempt.httpStatus ?? "?"}`;
       failedPosts[key] = (failedPosts[key] ?? 0) + 1;
@@ -484,10 +498,14 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
   if (achievedPerSec < 0.9 * plan.ratePerSec)
     verdict.push(`achieved ${achievedPerSec.toFixed(0)}/s < 90 % of ${plan.ratePerSec}/s`);
   if (postFailures > 0.01 * attempts.length) verdict.push(`${postFailures} POSTs failed`);
+  const refusedPosts = refusalsOf(attempts);
+  if (refusedPosts.count > 0.01 * attempts.length)
+    verdict.push(`${refusedPosts.count} POSTs refused (${JSON.stringify(refusedPosts.byStatus)})`);
   if ((outcomes.REJECTED_TIMEOUT ?? 0) > 0) verdict.push(`${outcomes.REJECTED_TIMEOUT} orders timed out`);
   if (unfinished > 0) verdict.push(`${unfinished} orders unfinished after draining`);
   if (!leftBehind.settled) verdict.push(`started with ${backlogAtStart} items left by earlier steps`);
 
+  const sagaLatencyMs = summarize(saga);
   const maxOf = (values: number[]) => round(Math.max(0, ...values.filter(Number.isFinite)), 1);
   const lateness = summarize(window.lateness);
   return {
@@ -498,9 +516,14 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
     cutShort: window.cutShort,
     ordersSent: attempts.length,
     accepted: orderIds.length,
+    refusedPosts,
     failedPosts,
     achievedPerSec: round(achievedPerSec, 1),
-    sagaLatencyMs: summarize(saga),
+    sagaLatencyMs,
+    ratioP50ToFloor:
+      ctx.criticalPathP50Ms && Number.isFinite(sagaLatencyMs.p50)
+        ? round(sagaLatencyMs.p50 / ctx.criticalPathP50Ms, 2)
+        : null,
     decisionLatencyMs: summarize(decision),
     httpLatencyMs: summarize(http),
     outcomes,
