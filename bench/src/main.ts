@@ -1,15 +1,16 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { down, prepareSystem, type ServiceProcess, settings, startService } from "@stocksaga/deploy/stack";
 import { createLogger, issueToken } from "@stocksaga/platform";
 import { type Admin, Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 import { auditStock, type StockAudit } from "./audit.js";
+import { type Comparison, compareRuns, describeComparison } from "./compare.js";
 import { describeCpu } from "./cpu-budget.js";
 import { measureCommit, measureKafkaHop } from "./floor.js";
 import { HttpTarget } from "./load.js";
@@ -369,7 +370,7 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
       : null;
   const finishedAt = new Date();
   const result: BenchResult = {
-    schema: 1,
+    schema: 2,
     runId,
     mode: options.mode,
     startedAt: startedAt.toISOString(),
@@ -400,9 +401,21 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
     rssMb,
     rssMbIdle,
     goals: [],
+    comparedTo: null,
   };
   result.goals = evaluateGoals(result);
   return result;
+}
+
+/** This run's headline figures against the `latest.json` it is about to replace, when there is one. */
+function previousRun(file: string, result: BenchResult): Comparison | null {
+  if (!existsSync(file)) return null;
+  try {
+    return compareRuns(JSON.parse(readFileSync(file, "utf8")), result, relative(benchDir, file));
+  } catch (error) {
+    log(`comparison: could not read ${file}: ${String(error)}`);
+    return null;
+  }
 }
 
 async function main(): Promise<number> {
@@ -420,8 +433,10 @@ async function main(): Promise<number> {
   process.on("SIGTERM", onSignal);
   try {
     const result = await run(options, resources);
+    result.comparedTo = previousRun(join(benchDir, "results", "latest.json"), result);
     const written = writeResults(join(benchDir, "results"), result, options.writeLatest);
     printSummary(result, log);
+    if (result.comparedTo) for (const line of describeComparison(result.comparedTo)) log(line);
     log(`results: ${written.join(", ")}`);
     log(`load average after: ${result.machine.loadAverageAtEnd.join(" ")}`);
     if (result.oversoldUnits > 0) {

@@ -2,6 +2,7 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { StockAudit } from "./audit.js";
 import { latencyChart } from "./chart.js";
+import type { Comparison } from "./compare.js";
 import type { Machine } from "./machine.js";
 import type { Bracket } from "./search.js";
 import type { TwoPercentiles } from "./stats.js";
@@ -15,7 +16,7 @@ export interface Goal {
 }
 
 export interface BenchResult {
-  schema: 1;
+  schema: 2;
   runId: string;
   mode: "full" | "quick";
   startedAt: string;
@@ -47,6 +48,8 @@ export interface BenchResult {
   /** VmRSS of each service once started and seeded, before any load. */
   rssMbIdle: { order: number; inventory: number };
   goals: Goal[];
+  /** Headline figures against the previous `latest.json` (before → after, change in %). */
+  comparedTo: Comparison | null;
 }
 
 /** The goals of issue 6, judged on this run's figures. */
