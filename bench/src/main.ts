@@ -13,12 +13,13 @@ import { auditStock, type StockAudit } from "./audit.js";
 import { type Comparison, compareRuns, describeComparison } from "./compare.js";
 import { describeCpu } from "./cpu-budget.js";
 import { measureCommit, measureKafkaHop } from "./floor.js";
+import { evaluateGoals } from "./goals.js";
 import { HttpTarget } from "./load.js";
 import { gitRevision, loadAverage, machine, postgresSettings } from "./machine.js";
 import { BacklogProbe, CommitClock, type Databases, rssMb as residentMb } from "./observe.js";
 import { type BenchOptions, parseOptions, worstCaseSeconds } from "./options.js";
 import { overloadBase, overloadFigures } from "./overload.js";
-import { type BenchResult, evaluateGoals, printSummary, writeResults } from "./report.js";
+import { type BenchResult, printSummary, writeResults } from "./report.js";
 import { bracketFrom, narrowed, nextProbe, roundRate } from "./search.js";
 import { p50p99, round } from "./stats.js";
 import { runStep, type StepContext, type StepResult } from "./step.js";
@@ -364,10 +365,7 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
     inventory: Math.max(...all.map((s) => s.rssMb.inventory)),
   };
   const at200 = rates.find((s) => s.offeredPerSec === 200);
-  const ratioP50ToFloor =
-    at200 && floor.criticalPathMs.p50 > 0
-      ? round(at200.sagaLatencyMs.p50 / floor.criticalPathMs.p50, 2)
-      : null;
+  const ratioP50ToFloor = at200?.ratioP50ToFloor ?? null;
   const finishedAt = new Date();
   const result: BenchResult = {
     schema: 2,
