@@ -19,6 +19,19 @@ export function rssMb(pid: number): number {
 }
 
 /**
+ * The orders a notification on `order_changed` names: one id, or several joined by "," (one
+ * notification per batch of commits). "*" (every order) names none in particular: those orders
+ * fall back to their `updated_at`.
+ */
+export function changedOrderIds(payload: string | undefined): string[] {
+  if (!payload || payload === "*") return [];
+  return payload
+    .split(",")
+    .map((id) => id.trim())
+    .filter((id) => id !== "" && id !== "*");
+}
+
+/**
  * When each order last changed, as the order service's own commit notification tells it: the
  * moment a final status became visible to readers. Listening costs the database one more
  * listener on a channel it already notifies; the services do not know the harness is there.
@@ -36,14 +49,18 @@ export class CommitClock {
   async start(): Promise<void> {
     const client = new pg.Client({ connectionString: this.databaseUrl });
     await client.connect();
-    client.on("notification", (message) => {
-      if (message.payload && message.payload !== "*") this.lastChange.set(message.payload, this.clock());
-    });
+    client.on("notification", (message) => this.noteChange(message.payload));
     client.on("error", () => {
       this.lost++;
     });
     await client.query(`LISTEN ${ORDER_CHANGED_CHANNEL}`);
     this.client = client;
+  }
+
+  /** Stamps every order a notification names with the time it arrived. */
+  noteChange(payload: string | undefined): void {
+    const at = this.clock();
+    for (const id of changedOrderIds(payload)) this.lastChange.set(id, at);
   }
 
   changedAt(orderId: string): number | undefined {
