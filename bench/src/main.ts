@@ -27,6 +27,8 @@ import { databaseName, describeWork, WorkProbe } from "./work.js";
 import { Catalogue, DEFAULT_WORKLOAD, randomSource } from "./workload.js";
 
 const benchDir = resolveBenchDir();
+/** The most the inventory's API accepts as one product's stock (PRODUCT_LIMITS.maxOnHand). */
+const MAX_ON_HAND = 1_000_000;
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 function resolveBenchDir(): string {
@@ -211,9 +213,10 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
     options.warmupRate * options.warmupSeconds;
   const stock = new Map(
     catalogue
-      .stockFor(plannedOrders, options.stockMargin)
+      .stockFor(plannedOrders, options.stockMargin, MAX_ON_HAND)
       .map((units, k) => [catalogue.skus[k] ?? "", units]),
   );
+  const capped = [...stock.values()].filter((units) => units >= MAX_ON_HAND).length;
   const adminToken = await issueToken(secret, {
     sub: `bench-${runId}-admin`,
     roles: ["admin"],
@@ -223,7 +226,8 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
   const customers = Array.from({ length: options.customers }, (_, i) => `bench-${runId}-c${i}`);
   const tokens = await Promise.all(customers.map((sub) => issueToken(secret, { sub, ttlSeconds: 6 * 3600 })));
   log(
-    `seeded ${stock.size} SKUs (${[...stock.values()].reduce((a, b) => a + b, 0)} units, Zipf s=${DEFAULT_WORKLOAD.zipfExponent}) for ~${plannedOrders} orders; ${customers.length} customers`,
+    `seeded ${stock.size} SKUs (${[...stock.values()].reduce((a, b) => a + b, 0)} units, Zipf s=${DEFAULT_WORKLOAD.zipfExponent}) for ~${plannedOrders} orders` +
+      `${capped > 0 ? ` (${capped} hot SKUs capped at ${MAX_ON_HAND} units, the inventory's limit)` : ""}; ${customers.length} customers`,
   );
 
   const rssMbIdle = {
