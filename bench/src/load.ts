@@ -17,6 +17,10 @@ export interface Attempt {
   sentAt: number;
   answeredAt?: number;
   httpStatus?: number;
+  /** The `Retry-After` header of a refusal, as sent. */
+  retryAfter?: string;
+  /** The answer's media type (`application/problem+json` for a refusal done right). */
+  contentType?: string;
   orderId?: string;
   error?: string;
 }
@@ -24,6 +28,8 @@ export interface Attempt {
 export interface Reply {
   status: number;
   body: string;
+  /** Response headers, names in lower case. */
+  headers: Record<string, string | string[] | undefined>;
 }
 
 /** Keep-alive HTTP/1.1 to one service; requests beyond `maxSockets` wait in the agent's queue. */
@@ -62,7 +68,11 @@ export class HttpTarget {
           const chunks: Buffer[] = [];
           res.on("data", (chunk: Buffer) => chunks.push(chunk));
           res.on("end", () =>
-            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+            resolve({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString(),
+              headers: res.headers,
+            }),
           );
           res.on("error", reject);
         },

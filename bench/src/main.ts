@@ -1,27 +1,34 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { down, prepareSystem, type ServiceProcess, settings, startService } from "@stocksaga/deploy/stack";
 import { createLogger, issueToken } from "@stocksaga/platform";
 import { type Admin, Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 import { auditStock, type StockAudit } from "./audit.js";
+import { type Comparison, compareRuns, describeComparison } from "./compare.js";
+import { describeCpu } from "./cpu-budget.js";
 import { measureCommit, measureKafkaHop } from "./floor.js";
+import { evaluateGoals } from "./goals.js";
 import { HttpTarget } from "./load.js";
 import { gitRevision, loadAverage, machine, postgresSettings } from "./machine.js";
 import { BacklogProbe, CommitClock, type Databases, rssMb as residentMb } from "./observe.js";
 import { type BenchOptions, parseOptions, worstCaseSeconds } from "./options.js";
-import { type BenchResult, evaluateGoals, printSummary, writeResults } from "./report.js";
-import { bracketFrom, narrowed, nextProbe } from "./search.js";
+import { overloadBase, overloadFigures } from "./overload.js";
+import { type BenchResult, printSummary, writeResults } from "./report.js";
+import { bracketFrom, narrowed, nextProbe, roundRate } from "./search.js";
 import { p50p99, round } from "./stats.js";
 import { runStep, type StepContext, type StepResult } from "./step.js";
+import { databaseName, describeWork, WorkProbe } from "./work.js";
 import { Catalogue, DEFAULT_WORKLOAD, randomSource } from "./workload.js";
 
 const benchDir = resolveBenchDir();
+/** The most the inventory's API accepts as one product's stock (PRODUCT_LIMITS.maxOnHand). */
+const MAX_ON_HAND = 1_000_000;
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 function resolveBenchDir(): string {
@@ -116,10 +123,19 @@ function describe(step: StepResult): string {
   return (
     `${step.kind} ${step.offeredPerSec}/s: achieved ${step.achievedPerSec}/s, saga p50 ${l.p50} p95 ${l.p95} ` +
     `p99 ${l.p99} max ${l.max} ms, ${step.ordersSent} sent in ${step.durationS} s, drained in ${step.drainS} s, ` +
+    (step.refusedPosts.count > 0
+      ? `${step.refusedPosts.count} refused ${JSON.stringify(step.refusedPosts.byStatus)} in p99 ${step.refusedPosts.latencyMs.p99} ms, `
+      : "") +
     `consumers order ${step.consumers.order.perSec} inventory ${step.consumers.inventory.perSec} msg/s; ` +
-    `CPU order ${step.cpu.orderPercentOfCore} % inventory ${step.cpu.inventoryPercentOfCore} % harness ${step.cpu.harnessPercentOfCore} % of a core, machine ${step.cpu.machineBusyPercent} % busy; ` +
+    `machine ${step.cpu.machineBusyPct} % busy, ${step.cpuMsPerOrder.total ?? "n/a"} CPU ms/order; ` +
     `${step.sustained ? "sustained" : `not sustained (${step.verdict.join("; ")})`}`
   );
+}
+
+function logStep(step: StepResult): void {
+  log(describe(step));
+  log(`  ${describeCpu(step.cpu, step.cpuMsPerOrder)}`);
+  log(`  ${describeWork(step.workPerOrder)}`);
 }
 
 async function run(options: BenchOptions, resources: Resources): Promise<BenchResult> {
@@ -132,6 +148,9 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
     `${options.mode} run ${runId}: rates ${options.rates.join(", ")}/s for ${options.stepSeconds} s each` +
       (options.search
         ? `, then up to ${options.maxProbes} search probes of ${options.searchSeconds} s`
+        : "") +
+      (options.overload
+        ? `, then ${options.overloadFactor}× the maximum for ${options.overloadSeconds} s (overload)`
         : "") +
       `; at most ~${Math.ceil(worstCaseSeconds(options) / 60)} min. Logs: ${logDir}`,
   );
@@ -185,15 +204,19 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
   resources.targets.push(orderTarget, inventoryTarget);
 
   const catalogue = new Catalogue(`B${runId.slice(1).toUpperCase()}`, DEFAULT_WORKLOAD);
+  // The search probes below twice the highest fixed rate, and the overload step doubles what it finds.
+  const highestSearchable = (options.search ? 2 : 1) * Math.max(...options.rates);
   const plannedOrders =
     options.rates.reduce((sum, rate) => sum + rate * options.stepSeconds, 0) +
-    (options.search ? options.maxProbes * Math.max(...options.rates) * options.searchSeconds : 0) +
+    (options.search ? options.maxProbes * highestSearchable * options.searchSeconds : 0) +
+    (options.overload ? options.overloadFactor * highestSearchable * options.overloadSeconds : 0) +
     options.warmupRate * options.warmupSeconds;
   const stock = new Map(
     catalogue
-      .stockFor(plannedOrders, options.stockMargin)
+      .stockFor(plannedOrders, options.stockMargin, MAX_ON_HAND)
       .map((units, k) => [catalogue.skus[k] ?? "", units]),
   );
+  const capped = [...stock.values()].filter((units) => units >= MAX_ON_HAND).length;
   const adminToken = await issueToken(secret, {
     sub: `bench-${runId}-admin`,
     roles: ["admin"],
@@ -203,7 +226,8 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
   const customers = Array.from({ length: options.customers }, (_, i) => `bench-${runId}-c${i}`);
   const tokens = await Promise.all(customers.map((sub) => issueToken(secret, { sub, ttlSeconds: 6 * 3600 })));
   log(
-    `seeded ${stock.size} SKUs (${[...stock.values()].reduce((a, b) => a + b, 0)} units, Zipf s=${DEFAULT_WORKLOAD.zipfExponent}) for ~${plannedOrders} orders; ${customers.length} customers`,
+    `seeded ${stock.size} SKUs (${[...stock.values()].reduce((a, b) => a + b, 0)} units, Zipf s=${DEFAULT_WORKLOAD.zipfExponent}) for ~${plannedOrders} orders` +
+      `${capped > 0 ? ` (${capped} hot SKUs capped at ${MAX_ON_HAND} units, the inventory's limit)` : ""}; ${customers.length} customers`,
   );
 
   const rssMbIdle = {
@@ -223,6 +247,21 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
     probe: new BacklogProbe(databases, admin, { order: order.pid, inventory: inventory.pid }, customers),
     commits,
     databases,
+    cpuGroups: {
+      services: { order: order.pid, inventory: inventory.pid },
+      harness: process.pid,
+      // The markers deploy/local puts on the java command lines it starts (kafka.ts, registry.ts).
+      kafkaMarker: `-Dstocksaga.stack=${settings.stackDir}/kafka`,
+      registryMarker: `-Dstocksaga.stack=${settings.stackDir}/registry`,
+    },
+    work: new WorkProbe(
+      databases,
+      {
+        order: databaseName(settings.postgres.orderUrl),
+        inventory: databaseName(settings.postgres.inventoryUrl),
+      },
+      { order: order.url, inventory: inventory.url },
+    ),
     cutOffSeconds: options.cutOffSeconds,
     maxProjectedDrainS: options.maxProjectedDrainS,
     graceSeconds: options.graceSeconds,
@@ -238,7 +277,7 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
     ratePerSec: options.warmupRate,
     durationS: options.warmupSeconds,
   });
-  log(describe(warmup));
+  logStep(warmup);
 
   log(`floor: ${options.floorSamples} Kafka hops and ${options.floorSamples} commits, one at a time`);
   const hops = await measureKafkaHop({
@@ -266,6 +305,7 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
     },
     postgres: await postgresSettings(databases.order),
   };
+  context.criticalPathP50Ms = floor.criticalPathMs.p50;
   log(
     `floor: hop p50 ${kafkaHopMs.p50} p99 ${kafkaHopMs.p99} ms; commit p50 ${commitMs.p50} p99 ${commitMs.p99} ms; critical path p50 ${floor.criticalPathMs.p50} ms`,
   );
@@ -275,7 +315,7 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
     log(`step: ${rate}/s for ${options.stepSeconds} s`);
     const step = await runStep(context, { kind: "fixed", ratePerSec: rate, durationS: options.stepSeconds });
     rates.push(step);
-    log(describe(step));
+    logStep(step);
   }
 
   const probes: StepResult[] = [];
@@ -294,11 +334,30 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
       });
       probes.push(probe);
       bracket = narrowed(bracket, rate, probe.sustained);
-      log(describe(probe));
+      logStep(probe);
     }
   }
 
-  const all = [warmup, ...rates, ...probes];
+  const maxSustainedOrdersPerSec = options.search ? bracket.lo : null;
+  let overload: StepResult | null = null;
+  if (options.overload) {
+    const base = overloadBase(maxSustainedOrdersPerSec, rates);
+    if (base === undefined) {
+      log("overload: skipped, no rate was sustained to double");
+    } else {
+      const rate = roundRate(options.overloadFactor * base);
+      log(`overload: ${rate}/s (${options.overloadFactor}× ${base}/s) for ${options.overloadSeconds} s`);
+      overload = await runStep(context, {
+        kind: "overload",
+        ratePerSec: rate,
+        durationS: options.overloadSeconds,
+      });
+      overload.overload = overloadFigures(overload, base);
+      logStep(overload);
+    }
+  }
+
+  const all = [warmup, ...rates, ...probes, ...(overload ? [overload] : [])];
   const settled = all.every((s) => s.drained);
   const audit: StockAudit = await auditStock({ databases, seeded: stock, customers, settled });
   log(
@@ -310,14 +369,10 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
     inventory: Math.max(...all.map((s) => s.rssMb.inventory)),
   };
   const at200 = rates.find((s) => s.offeredPerSec === 200);
-  const ratioP50ToFloor =
-    at200 && floor.criticalPathMs.p50 > 0
-      ? round(at200.sagaLatencyMs.p50 / floor.criticalPathMs.p50, 2)
-      : null;
-  const maxSustainedOrdersPerSec = options.search ? bracket.lo : null;
+  const ratioP50ToFloor = at200?.ratioP50ToFloor ?? null;
   const finishedAt = new Date();
   const result: BenchResult = {
-    schema: 1,
+    schema: 2,
     runId,
     mode: options.mode,
     startedAt: startedAt.toISOString(),
@@ -341,15 +396,28 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
     rates,
     search: { windowS: options.searchSeconds, probes, bracket },
     maxSustainedOrdersPerSec,
+    overload,
     ratioP50ToFloor,
     oversoldUnits: audit.oversoldUnits,
     stock: audit,
     rssMb,
     rssMbIdle,
     goals: [],
+    comparedTo: null,
   };
   result.goals = evaluateGoals(result);
   return result;
+}
+
+/** This run's headline figures against the `latest.json` it is about to replace, when there is one. */
+function previousRun(file: string, result: BenchResult): Comparison | null {
+  if (!existsSync(file)) return null;
+  try {
+    return compareRuns(JSON.parse(readFileSync(file, "utf8")), result, relative(benchDir, file));
+  } catch (error) {
+    log(`comparison: could not read ${file}: ${String(error)}`);
+    return null;
+  }
 }
 
 async function main(): Promise<number> {
@@ -367,8 +435,10 @@ async function main(): Promise<number> {
   process.on("SIGTERM", onSignal);
   try {
     const result = await run(options, resources);
+    result.comparedTo = previousRun(join(benchDir, "results", "latest.json"), result);
     const written = writeResults(join(benchDir, "results"), result, options.writeLatest);
     printSummary(result, log);
+    if (result.comparedTo) for (const line of describeComparison(result.comparedTo)) log(line);
     log(`results: ${written.join(", ")}`);
     log(`load average after: ${result.machine.loadAverageAtEnd.join(" ")}`);
     if (result.oversoldUnits > 0) {

@@ -19,6 +19,19 @@ export function rssMb(pid: number): number {
 }
 
 /**
+ * The orders a notification on `order_changed` names: one id, or several joined by "," (one
+ * notification per batch of commits). "*" (every order) names none in particular: those orders
+ * fall back to their `updated_at`.
+ */
+export function changedOrderIds(payload: string | undefined): string[] {
+  if (!payload || payload === "*") return [];
+  return payload
+    .split(",")
+    .map((id) => id.trim())
+    .filter((id) => id !== "" && id !== "*");
+}
+
+/**
  * When each order last changed, as the order service's own commit notification tells it: the
  * moment a final status became visible to readers. Listening costs the database one more
  * listener on a channel it already notifies; the services do not know the harness is there.
@@ -36,14 +49,18 @@ export class CommitClock {
   async start(): Promise<void> {
     const client = new pg.Client({ connectionString: this.databaseUrl });
     await client.connect();
-    client.on("notification", (message) => {
-      if (message.payload && message.payload !== "*") this.lastChange.set(message.payload, this.clock());
-    });
+    client.on("notification", (message) => this.noteChange(message.payload));
     client.on("error", () => {
       this.lost++;
     });
     await client.query(`LISTEN ${ORDER_CHANGED_CHANNEL}`);
     this.client = client;
+  }
+
+  /** Stamps every order a notification names with the time it arrived. */
+  noteChange(payload: string | undefined): void {
+    const at = this.clock();
+    for (const id of changedOrderIds(payload)) this.lastChange.set(id, at);
   }
 
   changedAt(orderId: string): number | undefined {
@@ -58,64 +75,6 @@ export class CommitClock {
     await this.client?.end().catch(() => undefined);
     this.client = undefined;
   }
-}
-
-/** CPU time a process has used so far, in seconds (utime + stime of /proc/<pid>/stat). */
-export function processCpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name may hold spaces: fields are counted after its closing parenthesis.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** Busy and total CPU time of the whole machine so far, in seconds (/proc/stat). */
-export function machineCpuSeconds(): { busy: number; total: number } {
-  const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
-  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
-  const total = ticks.reduce((a, b) => a + b, 0);
-  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
-  return { busy: (total - idle) / CLOCK_TICKS, total: total / CLOCK_TICKS };
-}
-
-/** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
-const CLOCK_TICKS = 100;
-
-export interface CpuSnapshot {
-  at: number;
-  order: number;
-  inventory: number;
-  harness: number;
-  machine: { busy: number; total: number };
-}
-
-export function cpuSnapshot(pids: ServicePids): CpuSnapshot {
-  const usage = process.cpuUsage();
-  return {
-    at: performance.now(),
-    order: processCpuSeconds(pids.order),
-    inventory: processCpuSeconds(pids.inventory),
-    harness: (usage.user + usage.system) / 1e6,
-    machine: machineCpuSeconds(),
-  };
-}
-
-/** Share of one core each process used between two snapshots, and how busy the machine was (% of all cores). */
-export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot) {
-  // Below a second the ticks (10 ms) say little.
-  const seconds = (b.at - a.at) / 1000 < 1 ? Number.NaN : (b.at - a.at) / 1000;
-  const share = (x: number, y: number) => Math.round(((y - x) / seconds) * 1000) / 10;
-  const total = b.machine.total - a.machine.total;
-  return {
-    orderPercentOfCore: share(a.order, b.order),
-    inventoryPercentOfCore: share(a.inventory, b.inventory),
-    harnessPercentOfCore: share(a.harness, b.harness),
-    machineBusyPercent:
-      total > 0 ? Math.round(((b.machine.busy - a.machine.busy) / total) * 1000) / 10 : Number.NaN,
-  };
 }
 
 export interface BacklogSample {

@@ -8,6 +8,10 @@ export interface BenchOptions {
   search: boolean;
   searchSeconds: number;
   maxProbes: number;
+  /** Run the overload step: twice the sustained maximum, to see how the saga refuses the excess. */
+  overload: boolean;
+  overloadSeconds: number;
+  overloadFactor: number;
   warmupSeconds: number;
   drainCapS: number;
   cutOffSeconds: number;
@@ -22,8 +26,9 @@ export interface BenchOptions {
   writeLatest: boolean;
 }
 
-const USAGE = `usage: npm run bench -- [--quick] [--skip-build] [--rates 50,200] [--step-seconds N]
-                        [--no-search] [--search-seconds N] [--probes N] [--seed N]`;
+const USAGE = `usage: npm run bench -- [--quick] [--skip-build] [--rates 100,200] [--step-seconds N]
+                        [--no-search] [--search-seconds N] [--probes N] [--no-overload]
+                        [--overload-seconds N] [--seed N]`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const { values } = parseArgs({
@@ -36,6 +41,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       "no-search": { type: "boolean", default: false },
       "search-seconds": { type: "string" },
       probes: { type: "string" },
+      "no-overload": { type: "boolean", default: false },
+      "overload-seconds": { type: "string" },
       seed: { type: "string" },
       help: { type: "boolean", default: false },
     },
@@ -55,7 +62,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const quick = values.quick;
   const rates = values.rates
     ? values.rates.split(",").map((r) => number("rates", r.trim(), 0))
-    : [50, 200, 500, 1_000];
+    : [100, 200, 500, 1_000, 2_000];
   return {
     mode: quick ? "quick" : "full",
     build: !values["skip-build"],
@@ -64,6 +71,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     search: !values["no-search"],
     searchSeconds: number("search-seconds", values["search-seconds"], quick ? 15 : 60),
     maxProbes: number("probes", values.probes, quick ? 2 : 4),
+    overload: !values["no-overload"],
+    overloadSeconds: number("overload-seconds", values["overload-seconds"], quick ? 10 : 30),
+    overloadFactor: 2,
     warmupSeconds: quick ? 5 : 10,
     warmupRate: 10,
     drainCapS: quick ? 90 : 180,
@@ -78,11 +88,15 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   };
 }
 
-/** Upper bound of the run's duration in seconds, from the plan (start-up and floor included). */
+/**
+ * Upper bound of the run's duration in seconds, from the plan (start-up and floor included): every
+ * step at its full window and its full drain cap, which the cut-short rules keep far from.
+ */
 export function worstCaseSeconds(options: BenchOptions): number {
   const startUp = 180;
   const floor = 60;
   const fixed = options.rates.reduce((sum) => sum + options.stepSeconds + options.drainCapS, 0);
   const search = options.search ? options.maxProbes * (options.searchSeconds + options.drainCapS) : 0;
-  return startUp + floor + options.warmupSeconds + options.drainCapS + fixed + search;
+  const overload = options.overload ? options.overloadSeconds + options.drainCapS : 0;
+  return startUp + floor + options.warmupSeconds + options.drainCapS + fixed + search + overload;
 }

@@ -2,25 +2,28 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { topicName } from "@stocksaga/contracts";
 import type { Admin, Kafka } from "kafkajs";
+import { type CpuBudget, type CpuPerOrder, cpuBudget, cpuPerOrder, type GroupRules } from "./cpu-budget.js";
 import { type Attempt, arrivals, type HttpTarget, wallClock } from "./load.js";
 import {
   type BacklogProbe,
   type BacklogSample,
   backlogOf,
   type CommitClock,
-  cpuBetween,
-  cpuSnapshot,
   type Databases,
   endOffsets,
   FINAL_STATUSES,
   publishTimes,
   type TopicOffsets,
 } from "./observe.js";
+import type { OverloadFigures } from "./overload.js";
+import { clockTicksPerSecond, procSnapshot } from "./procfs.js";
+import { isRefusal, type Refusals, refusalsOf } from "./refusals.js";
 import { type Percentiles, round, slope, summarize } from "./stats.js";
+import { type WorkPerOrder, type WorkProbe, workPerOrder } from "./work.js";
 import type { Catalogue } from "./workload.js";
 
 export interface StepPlan {
-  kind: "warmup" | "fixed" | "search";
+  kind: "warmup" | "fixed" | "search" | "overload";
   ratePerSec: number;
   durationS: number;
 }
@@ -36,6 +39,12 @@ export interface StepContext {
   probe: BacklogProbe;
   commits: CommitClock;
   databases: Databases;
+  /** How the CPU budget tells the services, PostgreSQL, the broker, the registry and the harness apart. */
+  cpuGroups: GroupRules;
+  /** Reads what PostgreSQL and the services counted (transactions, statements, Kafka requests). */
+  work: WorkProbe;
+  /** The critical-path floor's p50, once measured: each step's latency is also given as a multiple of it. */
+  criticalPathP50Ms?: number;
   /** Arrivals stop early once (orders in the system) / rate exceeds this: Little's law, mean time in system. */
   cutOffSeconds: number;
   /** ... or once draining what is in the system would take longer than this, after `graceSeconds`. */
@@ -57,13 +66,16 @@ export interface StepResult {
   durationS: number;
   cutShort: boolean;
   ordersSent: number;
-  /** POSTs answered 202, and everything else (status code or error text, with counts). */
+  /** POSTs answered 202; refused by admission control (503, 429); and everything else (status code or error text, with counts). */
   accepted: number;
+  refusedPosts: Refusals;
   failedPosts: Record<string, number>;
   /** Saga decisions per second, from 20 % into the window to the last decision (timeouts not counted). */
   achievedPerSec: number;
-  /** Scheduled send time to the final status being committed (visible to readers). */
+  /** Scheduled send time to the final status being committed (visible to readers), over accepted orders. */
   sagaLatencyMs: Percentiles;
+  /** sagaLatencyMs.p50 over the critical-path floor's p50; null before the floor is measured. */
+  ratioP50ToFloor: number | null;
   /** Scheduled send time to the final decision's own timestamp (orders.updated_at). */
   decisionLatencyMs: Percentiles;
   /** Scheduled send time to the 202 arriving back at the harness. */
@@ -89,13 +101,19 @@ export interface StepResult {
   drained: boolean;
   drainS: number;
   rssMb: { order: number; inventory: number };
-  /** CPU over the arrival window: each service and the harness in % of one core, the machine in % of all. */
-  cpu: ReturnType<typeof cpuBetween>;
+  /** CPU over the arrival window, from /proc: each process group in % of one core and ms, the machine in % of all cores. */
+  cpu: CpuBudget;
+  /** The same CPU over the orders that reached a final status inside the window, ms per order. */
+  cpuMsPerOrder: CpuPerOrder;
+  /** PostgreSQL transactions, statements, Kafka produce requests and messages per placed order, over the whole step. */
+  workPerOrder: WorkPerOrder;
   /** Messages each service's consumer applied during the step (its inbox), per second of its busy span. */
   consumers: Record<"order" | "inventory", { messages: number; perSec: number; msPerMessage: number }>;
   harness: { latenessP99Ms: number; eventLoopDelayP99Ms: number; finalTimeFromNotify: number };
   sustained: boolean;
   verdict: string[];
+  /** The overload step's own figures (kind "overload" only). */
+  overload?: OverloadFigures;
 }
 
 export interface Breakdown {
@@ -327,7 +345,9 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
   const sagaTopics = [topicName("order-events"), topicName("reservation-events")];
   const offsetsBefore = new Map<string, TopicOffsets>();
   for (const topic of sagaTopics) offsetsBefore.set(topic, await endOffsets(ctx.admin, topic));
-  const cpuAtStart = cpuSnapshot(ctx.probe.pids);
+  const workAtStart = await ctx.work.snapshot();
+  const cpuAtStart = procSnapshot();
+  const cpuFrom = clock();
   const window = await arrivals({
     ratePerSec: plan.ratePerSec,
     durationMs: plan.durationS * 1000,
@@ -364,6 +384,10 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
           (reply) => {
             attempt.answeredAt = clock();
             attempt.httpStatus = reply.status;
+            const retryAfter = reply.headers["retry-after"];
+            const contentType = reply.headers["content-type"];
+            if (typeof retryAfter === "string") attempt.retryAfter = retryAfter;
+            if (typeof contentType === "string") attempt.contentType = contentType;
             if (reply.status === 202) {
               const orderId = (JSON.parse(reply.body) as { orderId?: string }).orderId;
               if (orderId) {
@@ -382,13 +406,15 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
         });
     },
   });
-  const cpu = cpuBetween(cpuAtStart, cpuSnapshot(ctx.probe.pids));
+  const cpuTo = clock();
+  const cpu = cpuBudget(cpuAtStart, procSnapshot(), ctx.cpuGroups, clockTicksPerSecond());
   const evaluatedFrom = window.startedAt + 0.2 * (window.endedAt - window.startedAt);
 
   // Drain: every request answered, nothing pending, published or unconsumed anywhere.
   const drain = await settle(ctx, samples, clock, () => inflight);
   const drained = drain.settled;
   const drainS = drain.seconds;
+  const workAtEnd = await ctx.work.snapshot();
   sampling = false;
   await sampler;
   loopDelay.disable();
@@ -411,9 +437,11 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
   let decided = 0;
   let lastDecision = 0;
   let fromNotify = 0;
+  let finalInCpuWindow = 0;
   for (const attempt of attempts) {
     if (attempt.answeredAt !== undefined && attempt.httpStatus === 202)
       http.push(attempt.answeredAt - attempt.scheduledAt);
+    if (isRefusal(attempt)) continue;
     if (!attempt.orderId) {
       const key = attempt.error ?? `HTTP ${attempt.httpStatus ?? "?"}`;
       failedPosts[key] = (failedPosts[key] ?? 0) + 1;
@@ -436,6 +464,7 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
     saga.push(finalAt - attempt.scheduledAt);
     decision.push(updatedAt - attempt.scheduledAt);
     finished.push({ attempt, row, finalAt });
+    if (finalAt >= cpuFrom && finalAt <= cpuTo) finalInCpuWindow++;
     if (outcome !== "REJECTED_TIMEOUT" && finalAt >= evaluatedFrom) {
       decided++;
       lastDecision = Math.max(lastDecision, finalAt);
@@ -469,10 +498,14 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
   if (achievedPerSec < 0.9 * plan.ratePerSec)
     verdict.push(`achieved ${achievedPerSec.toFixed(0)}/s < 90 % of ${plan.ratePerSec}/s`);
   if (postFailures > 0.01 * attempts.length) verdict.push(`${postFailures} POSTs failed`);
+  const refusedPosts = refusalsOf(attempts);
+  if (refusedPosts.count > 0.01 * attempts.length)
+    verdict.push(`${refusedPosts.count} POSTs refused (${JSON.stringify(refusedPosts.byStatus)})`);
   if ((outcomes.REJECTED_TIMEOUT ?? 0) > 0) verdict.push(`${outcomes.REJECTED_TIMEOUT} orders timed out`);
   if (unfinished > 0) verdict.push(`${unfinished} orders unfinished after draining`);
   if (!leftBehind.settled) verdict.push(`started with ${backlogAtStart} items left by earlier steps`);
 
+  const sagaLatencyMs = summarize(saga);
   const maxOf = (values: number[]) => round(Math.max(0, ...values.filter(Number.isFinite)), 1);
   const lateness = summarize(window.lateness);
   return {
@@ -483,9 +516,14 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
     cutShort: window.cutShort,
     ordersSent: attempts.length,
     accepted: orderIds.length,
+    refusedPosts,
     failedPosts,
     achievedPerSec: round(achievedPerSec, 1),
-    sagaLatencyMs: summarize(saga),
+    sagaLatencyMs,
+    ratioP50ToFloor:
+      ctx.criticalPathP50Ms && Number.isFinite(sagaLatencyMs.p50)
+        ? round(sagaLatencyMs.p50 / ctx.criticalPathP50Ms, 2)
+        : null,
     decisionLatencyMs: summarize(decision),
     httpLatencyMs: summarize(http),
     outcomes,
@@ -516,6 +554,8 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
       inventory: maxOf(samples.map((s) => s.rssMb.inventory)),
     },
     cpu,
+    cpuMsPerOrder: cpuPerOrder(cpu, finalInCpuWindow),
+    workPerOrder: workPerOrder(workAtStart, workAtEnd, orderIds.length),
     consumers,
     harness: {
       latenessP99Ms: round(lateness.p99, 1),

@@ -41,4 +41,11 @@ describe("the catalogue", () => {
     expect(stock[0]).toBe(Math.ceil(1_000 * 6 * (zipfWeights(200, 1)[0] ?? 0) * 1.2) + 10);
     expect(stock[0]).toBeGreaterThan(stock[199] ?? 0);
   });
+
+  it("never stocks a SKU beyond what the inventory accepts for one product", () => {
+    const stock = catalogue.stockFor(1_300_000, 1.2, 1_000_000);
+    expect(stock[0]).toBe(1_000_000);
+    expect(stock[199]).toBe(catalogue.stockFor(1_300_000, 1.2)[199]);
+    expect(stock[199]).toBeLessThan(1_000_000);
+  });
 });

@@ -92,11 +92,14 @@ export class Catalogue {
 
   /**
    * Stock per SKU so that `plannedOrders` orders mostly confirm: the expected demand of each SKU
-   * (drawing with replacement over-estimates the hot ones a little) times `margin`, plus a few.
+   * (drawing with replacement over-estimates the hot ones a little) times `margin`, plus a few,
+   * and never more than `cap` (what the inventory accepts for one product).
    */
-  stockFor(plannedOrders: number, margin: number): number[] {
+  stockFor(plannedOrders: number, margin: number, cap = Number.POSITIVE_INFINITY): number[] {
     const meanLines = (1 + this.shape.maxLines) / 2;
     const meanQuantity = (1 + this.shape.maxQuantity) / 2;
-    return this.weights.map((w) => Math.ceil(plannedOrders * meanLines * meanQuantity * w * margin) + 10);
+    return this.weights.map((w) =>
+      Math.min(cap, Math.ceil(plannedOrders * meanLines * meanQuantity * w * margin) + 10),
+    );
   }
 }
