@@ -14,7 +14,8 @@ import type { InventoryConfig } from "./config.js";
 import { createInventoryHttpApp } from "./http/app.js";
 import { inventoryReactions } from "./messaging/reactions.js";
 import { inventoryMetrics } from "./metrics.js";
-import { createDatabase, OUTBOX_CHANNEL, OUTBOX_LOCK_KEY } from "./persistence/database.js";
+import { OUTBOX_CHANNEL, OUTBOX_LOCK_KEY } from "./persistence/database.js";
+import { PgInventoryStore } from "./persistence/pg-inventory-store.js";
 
 /** What this service writes and reads; the codec refuses to start unless each schema is registered. */
 export const INVENTORY_SERVICE_EVENTS: readonly EventType[] = [
@@ -44,7 +45,8 @@ export async function startInventoryService(
   logger: Logger,
   fatal: (error: unknown) => void,
 ): Promise<RunningInventoryService> {
-  const db = createDatabase(config.INVENTORY_DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const database = createPool(config.INVENTORY_DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const store = new PgInventoryStore(database);
   const pool = createPool(config.INVENTORY_DATABASE_URL, 3);
   const metrics = createMetricsRegistry();
   const stock = inventoryMetrics(metrics);
@@ -59,7 +61,7 @@ export async function startInventoryService(
   });
 
   const inventory = new InventoryApplication({
-    db,
+    store,
     onCommitted: (events) => {
       stock(events);
       messaging.notify();
@@ -94,16 +96,13 @@ export async function startInventoryService(
   );
 
   const app = createInventoryHttpApp({
-    db,
+    store,
     inventory,
     jwtSecret: config.AUTH_JWT_SECRET,
     logger,
     metrics,
     rateLimit: { perSecond: config.HTTP_RATE_LIMIT_PER_SECOND, burst: config.HTTP_RATE_LIMIT_BURST },
-    readiness: [
-      { name: "database", check: async () => (await db.$queryRaw<unknown[]>`select 1`).length === 1 },
-      ...messaging.readiness,
-    ],
+    readiness: [{ name: "database", check: () => store.ping() }, ...messaging.readiness],
   });
   const http = await serve(app, config.INVENTORY_SERVICE_HOST, config.INVENTORY_SERVICE_PORT);
   logger.info({ port: http.port, host: config.INVENTORY_SERVICE_HOST }, "inventory service listening");
@@ -117,7 +116,7 @@ export async function startInventoryService(
       await messaging.stopConsuming();
       await closed;
       await messaging.stopPublishing();
-      await db.$disconnect();
+      await database.end();
       await pool.end();
     })();
     return stopped;
