@@ -28,7 +28,8 @@ import type {
 /**
  * Every statement of the store, by name. Each is prepared once per connection (a named statement)
  * and takes whole batches as arrays, so a transaction costs one round trip per step whatever the
- * number of orders and products it touches.
+ * number of orders and products it touches. `pg-inventory-store.schema.test.ts` prepares each
+ * against a freshly migrated database, so a table, column or type the schema lost fails it.
  */
 export const INVENTORY_SQL = {
   /**
