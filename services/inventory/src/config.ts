@@ -17,6 +17,12 @@ export const inventoryConfigShape = {
   RESERVATION_SWEEP_INTERVAL_MS: env
     .milliseconds(1_000)
     .describe("How often ACTIVE reservations past their expiry are looked for."),
+  STOCK_ANSWERS: z
+    .enum(["per-request", "per-line"])
+    .default("per-request")
+    .describe(
+      "How an order request is answered: one StockRequestAnswered with every line (per-request), or one StockReserved/StockRejected per line (per-line, for order services that do not read StockRequestAnswered yet).",
+    ),
   KAFKA_GROUP_ID: z
     .string()
     .default("inventory-service")

@@ -26,6 +26,7 @@ export const INVENTORY_SERVICE_EVENTS: readonly EventType[] = [
   "OrderCancelled",
   "StockReserved",
   "StockRejected",
+  "StockRequestAnswered",
   "StockCommitted",
   "StockReleased",
   "ReservationExpired",
@@ -67,6 +68,7 @@ export async function startInventoryService(
       messaging.notify();
     },
     route: messaging.route,
+    answers: config.STOCK_ANSWERS,
   });
   await messaging.consume({
     topics: ["order-events"],

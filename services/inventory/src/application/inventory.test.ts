@@ -74,19 +74,15 @@ describe("reactAll: order events in one transaction", () => {
 
     expect(published(store.outbox)).toEqual([
       expect.objectContaining({
-        type: "StockReserved",
-        sku: "SKU-A",
-        requestedQuantity: 3,
-        reservedQuantity: 3,
-      }),
-      expect.objectContaining({
-        type: "StockReserved",
-        sku: "SKU-B",
-        requestedQuantity: 2,
-        reservedQuantity: 1,
+        type: "StockRequestAnswered",
+        orderId: requested.orderId,
+        lines: [
+          expect.objectContaining({ sku: "SKU-A", requestedQuantity: 3, reservedQuantity: 3, reason: null }),
+          expect.objectContaining({ sku: "SKU-B", requestedQuantity: 2, reservedQuantity: 1, reason: null }),
+          expect.objectContaining({ sku: "SKU-Z", reservedQuantity: 0, reason: "UNKNOWN_PRODUCT" }),
+        ],
       }),
       expect.objectContaining({ type: "ProductOutOfStock", sku: "SKU-B" }),
-      expect.objectContaining({ type: "StockRejected", sku: "SKU-Z", reason: "UNKNOWN_PRODUCT" }),
     ]);
     expect(store.outbox[0]).toMatchObject({ topic: "reservation-events", messageKey: requested.orderId });
     expect(published(store.outbox)[0]?.metadata.causationId).toBe(requested.metadata.eventId);
@@ -99,17 +95,45 @@ describe("reactAll: order events in one transaction", () => {
     expect(committed).toHaveLength(1);
   });
 
+  it("answers line by line when told to, for order services that do not read the one answer yet", async () => {
+    const perLine = new InventoryApplication({ store, route, clock: () => now, answers: "per-line" });
+    await perLine.reactAll(
+      reactions(
+        orderRequested([
+          ["SKU-A", 3],
+          ["SKU-Z", 1],
+        ]),
+      ),
+    );
+    expect(published(store.outbox)).toEqual([
+      expect.objectContaining({ type: "StockReserved", sku: "SKU-A", lineCount: 2, reservedQuantity: 3 }),
+      expect.objectContaining({
+        type: "StockRejected",
+        sku: "SKU-Z",
+        lineCount: 2,
+        reason: "UNKNOWN_PRODUCT",
+      }),
+    ]);
+  });
+
   it("decides a batch in order, each event on the state the earlier ones left", async () => {
     const first = orderRequested([["SKU-A", 6]], { fulfilment: "ALL_OR_NOTHING" });
     const second = orderRequested([["SKU-A", 6]], { fulfilment: "ALL_OR_NOTHING" });
     await inventory.reactAll(reactions(first, second));
     expect(published(store.outbox)).toEqual([
-      expect.objectContaining({ type: "StockReserved", orderId: first.orderId, reservedQuantity: 6 }),
       expect.objectContaining({
-        type: "StockRejected",
+        orderId: first.orderId,
+        lines: [expect.objectContaining({ reservedQuantity: 6, availableQuantity: 10 })],
+      }),
+      expect.objectContaining({
         orderId: second.orderId,
-        reason: "INSUFFICIENT_STOCK",
-        availableQuantity: 4,
+        lines: [
+          expect.objectContaining({
+            reservedQuantity: 0,
+            reason: "INSUFFICIENT_STOCK",
+            availableQuantity: 4,
+          }),
+        ],
       }),
     ]);
     expect(store.commits).toBe(3);
@@ -132,7 +156,7 @@ describe("reactAll: order events in one transaction", () => {
     const outcomes = await inventory.reactAll(reactions(stranger, requested));
     expect(outcomes[0]).toBeInstanceOf(UnknownOrderRequest);
     expect(outcomes[1]).toBeUndefined();
-    expect(typesPublished()).toEqual(["StockReserved"]);
+    expect(typesPublished()).toEqual(["StockRequestAnswered"]);
 
     const again = await inventory.reactAll(reactions(stranger));
     expect(again[0]).toBeInstanceOf(UnknownOrderRequest);
@@ -162,7 +186,7 @@ describe("reactAll: order events in one transaction", () => {
 
     store.putProduct({ sku: "SKU-C", name: "C", onHand: 1, reserved: 0, updatedAt: START });
     expect(await inventory.reactAll(batch)).toEqual([undefined, undefined]);
-    expect(typesPublished()).toEqual(["StockReserved", "StockReserved", "ProductOutOfStock"]);
+    expect(typesPublished()).toEqual(["StockRequestAnswered", "StockRequestAnswered", "ProductOutOfStock"]);
   });
 
   it("commits what the order confirmed, then a cancellation puts it back on hand", async () => {
@@ -205,7 +229,7 @@ describe("reactAll: order events in one transaction", () => {
   it("an order requested and released in one batch is written once, already released", async () => {
     const requested = orderRequested([["SKU-A", 3]]);
     await inventory.reactAll(reactions(requested, orderRejected(requested.orderId)));
-    expect(typesPublished()).toEqual(["StockReserved", "StockReleased"]);
+    expect(typesPublished()).toEqual(["StockRequestAnswered", "StockReleased"]);
     expect(await stockOf("SKU-A")).toEqual({ onHand: 10, reserved: 0 });
     expect((await store.reservationsOfOrder(requested.orderId)).map((r) => r.status)).toEqual(["RELEASED"]);
   });

@@ -22,7 +22,7 @@ import type {
   InventoryTransaction,
   ProductRecord,
 } from "../persistence/inventory-store.js";
-import { toIntegrationEvents } from "./integration.js";
+import { type StockAnswers, toIntegrationEvents } from "./integration.js";
 
 /** What an order event asks of the inventory. */
 export type OrderReaction = ReserveStock | CommitReservations | ReleaseReservations;
@@ -46,6 +46,8 @@ export interface InventoryApplicationOptions {
   onCommitted?: (events: readonly InventoryEvent[]) => void;
   /** Topic and key of an outgoing event: the topic map of @stocksaga/contracts. */
   route: (event: IntegrationEvent) => { topic: string; key: string };
+  /** How the answer to an order request is published; one event per request unless told otherwise. */
+  answers?: StockAnswers;
   clock?: () => Date;
 }
 
@@ -264,7 +266,7 @@ export class InventoryApplication {
     const events = decide(command, state);
     if (events.length === 0) return state;
     decisions.events.push(...events);
-    decisions.outgoing.push(...toIntegrationEvents(events, cause));
+    decisions.outgoing.push(...toIntegrationEvents(events, cause, this.options.answers));
     return events.reduce(evolve, state);
   }
 
