@@ -2,8 +2,6 @@ import type { IntegrationEvent } from "@stocksaga/contracts";
 import { type Causation, causedBy, outboxEntry, type Received, startedByClock } from "@stocksaga/messaging";
 import {
   type CommitReservations,
-  decide,
-  evolve,
   InconsistentOrderMessage,
   InvalidStockAdjustment,
   type InventoryCommand,
@@ -23,6 +21,7 @@ import type {
   ProductRecord,
 } from "../persistence/inventory-store.js";
 import { type StockAnswers, toIntegrationEvents } from "./integration.js";
+import { WorkingState } from "./working-state.js";
 
 /** What an order event asks of the inventory. */
 export type OrderReaction = ReserveStock | CommitReservations | ReleaseReservations;
@@ -157,12 +156,12 @@ export class InventoryApplication {
       );
       for (const order of orders) skus.push(...order.reservations.map((reservation) => reservation.sku));
       const before = inventoryState({ products: await tx.lockProducts(skus), orders });
-      let state = before;
+      const working = new WorkingState(before);
       const refused: string[] = [];
       const outcomes = reactions.map((reaction, index): Refusal | undefined => {
         if (!applying[index]) return undefined;
         try {
-          state = this.decideInto(decisions, reaction.command, state, causedBy(reaction.received.event));
+          this.decideInto(decisions, working, reaction.command, causedBy(reaction.received.event));
           return undefined;
         } catch (error) {
           if (!isRefusal(error)) throw error;
@@ -170,7 +169,7 @@ export class InventoryApplication {
           return error;
         }
       });
-      await this.save(tx, before, state, decisions);
+      await this.save(tx, before, working.state, decisions);
       await tx.unclaimInbox(consumer, refused);
       return outcomes;
     });
@@ -226,22 +225,19 @@ export class InventoryApplication {
       const orders = await tx.lockOrderRequests(due.map(({ orderId }) => orderId));
       const skus = orders.flatMap((order) => order.reservations.map((reservation) => reservation.sku));
       const before = inventoryState({ products: await tx.lockProducts(skus), orders });
-      let state = before;
+      const working = new WorkingState(before);
       const expired = due.filter(({ orderId, reservationId, cause }) => {
         // Gone since it was found: nothing to expire.
-        if (!state.orders.has(orderId)) return false;
+        if (!before.orders.has(orderId)) return false;
         const command: InventoryCommand = {
           type: "ExpireReservation",
           orderId,
           reservationId,
           now: this.clock(),
         };
-        const next = this.decideInto(decisions, command, state, cause);
-        const changed = next !== state;
-        state = next;
-        return changed;
+        return this.decideInto(decisions, working, command, cause).length > 0;
       });
-      await this.save(tx, before, state, decisions);
+      await this.save(tx, before, working.state, decisions);
       return expired;
     });
   }
@@ -256,18 +252,17 @@ export class InventoryApplication {
     return result;
   }
 
-  /** decide → evolve: returns the state after the command (the same object when nothing changed). */
+  /** Decides the command on the working state, and keeps what it decided and what to publish for it. */
   private decideInto(
     decisions: Decisions,
+    working: WorkingState,
     command: InventoryCommand,
-    state: InventoryState,
     cause: Causation,
-  ): InventoryState {
-    const events = decide(command, state);
-    if (events.length === 0) return state;
+  ): InventoryEvent[] {
+    const events = working.decide(command);
     decisions.events.push(...events);
     decisions.outgoing.push(...toIntegrationEvents(events, cause, this.options.answers));
-    return events.reduce(evolve, state);
+    return events;
   }
 
   /** Writes the state the decisions led to and the events to publish, when anything was decided. */
@@ -282,7 +277,7 @@ export class InventoryApplication {
     await tx.recordEvents(decisions.outgoing.map((event) => outboxEntry(event, this.options.route(event))));
   }
 
-  /** decide → evolve → save: returns the state after the command (the same object when nothing changed). */
+  /** decide → evolve → save one command: returns the state after it. */
   private async apply(
     tx: InventoryTransaction,
     command: InventoryCommand,
@@ -290,8 +285,9 @@ export class InventoryApplication {
     cause: Causation,
     decisions: Decisions,
   ): Promise<InventoryState> {
-    const after = this.decideInto(decisions, command, state, cause);
-    await this.save(tx, state, after, decisions);
-    return after;
+    const working = new WorkingState(state);
+    this.decideInto(decisions, working, command, cause);
+    await this.save(tx, state, working.state, decisions);
+    return working.state;
   }
 }
