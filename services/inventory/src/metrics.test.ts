@@ -28,8 +28,8 @@ describe("inventory metrics", () => {
     const observe = inventoryMetrics(registry);
     observe([
       orderRequestRecorded(3),
-      stockReserved("SKU-A", 2, 2),
-      stockReserved("SKU-B", 5, 3),
+      stockReserved("SKU-A", 2, 2, 10),
+      stockReserved("SKU-B", 5, 3, 3),
       outOfStock("SKU-B", 3, 3),
       stockRejected("SKU-C", 1, "UNKNOWN_PRODUCT", 0),
     ]);
@@ -46,7 +46,7 @@ describe("inventory metrics", () => {
   it("sums the units each movement of the saga moved", async () => {
     const registry = new Registry();
     const observe = inventoryMetrics(registry);
-    observe([productCreated("SKU-A", 10), stockReserved("SKU-A", 2, 2), stockReserved("SKU-B", 5, 3)]);
+    observe([productCreated("SKU-A", 10), stockReserved("SKU-A", 2, 2, 10), stockReserved("SKU-B", 5, 3, 3)]);
     observe([
       stockCommitted([
         ["SKU-A", 2],

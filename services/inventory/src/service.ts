@@ -14,7 +14,8 @@ import type { InventoryConfig } from "./config.js";
 import { createInventoryHttpApp } from "./http/app.js";
 import { inventoryReactions } from "./messaging/reactions.js";
 import { inventoryMetrics } from "./metrics.js";
-import { createDatabase, OUTBOX_CHANNEL, OUTBOX_LOCK_KEY } from "./persistence/database.js";
+import { OUTBOX_CHANNEL, OUTBOX_LOCK_KEY } from "./persistence/database.js";
+import { PgInventoryStore } from "./persistence/pg-inventory-store.js";
 
 /** What this service writes and reads; the codec refuses to start unless each schema is registered. */
 export const INVENTORY_SERVICE_EVENTS: readonly EventType[] = [
@@ -25,6 +26,7 @@ export const INVENTORY_SERVICE_EVENTS: readonly EventType[] = [
   "OrderCancelled",
   "StockReserved",
   "StockRejected",
+  "StockRequestAnswered",
   "StockCommitted",
   "StockReleased",
   "ReservationExpired",
@@ -44,28 +46,35 @@ export async function startInventoryService(
   logger: Logger,
   fatal: (error: unknown) => void,
 ): Promise<RunningInventoryService> {
-  const db = createDatabase(config.INVENTORY_DATABASE_URL, config.DATABASE_POOL_SIZE);
-  const pool = createPool(config.INVENTORY_DATABASE_URL, 3);
+  // Reactions and the sweeper on one pool, the HTTP API on another: a burst of admin requests or
+  // reads cannot take the connections the saga needs, nor the saga those of the API.
+  const reactionsPool = createPool(config.INVENTORY_DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const httpPool = createPool(config.INVENTORY_DATABASE_URL, config.HTTP_DATABASE_POOL_SIZE);
+  const relayPool = createPool(config.INVENTORY_DATABASE_URL, 3);
   const metrics = createMetricsRegistry();
   const stock = inventoryMetrics(metrics);
   const messaging = await ServiceMessaging.start({
     clientId: "inventory-service",
     events: INVENTORY_SERVICE_EVENTS,
     config,
-    pool,
+    pool: relayPool,
     outbox: { lockKey: OUTBOX_LOCK_KEY, channel: OUTBOX_CHANNEL },
     logger,
     metrics,
   });
 
-  const inventory = new InventoryApplication({
-    db,
-    onCommitted: (events) => {
-      stock(events);
-      messaging.notify();
-    },
-    route: messaging.route,
-  });
+  const application = (store: PgInventoryStore) =>
+    new InventoryApplication({
+      store,
+      onCommitted: (events) => {
+        stock(events);
+        messaging.notify();
+      },
+      route: messaging.route,
+      answers: config.STOCK_ANSWERS,
+    });
+  const inventory = application(new PgInventoryStore(reactionsPool));
+  const httpStore = new PgInventoryStore(httpPool);
   await messaging.consume({
     topics: ["order-events"],
     handleBatch: inventoryReactions(inventory, config.KAFKA_GROUP_ID, {
@@ -94,16 +103,13 @@ export async function startInventoryService(
   );
 
   const app = createInventoryHttpApp({
-    db,
-    inventory,
+    store: httpStore,
+    inventory: application(httpStore),
     jwtSecret: config.AUTH_JWT_SECRET,
     logger,
     metrics,
     rateLimit: { perSecond: config.HTTP_RATE_LIMIT_PER_SECOND, burst: config.HTTP_RATE_LIMIT_BURST },
-    readiness: [
-      { name: "database", check: async () => (await db.$queryRaw<unknown[]>`select 1`).length === 1 },
-      ...messaging.readiness,
-    ],
+    readiness: [{ name: "database", check: () => httpStore.ping() }, ...messaging.readiness],
   });
   const http = await serve(app, config.INVENTORY_SERVICE_HOST, config.INVENTORY_SERVICE_PORT);
   logger.info({ port: http.port, host: config.INVENTORY_SERVICE_HOST }, "inventory service listening");
@@ -117,8 +123,7 @@ export async function startInventoryService(
       await messaging.stopConsuming();
       await closed;
       await messaging.stopPublishing();
-      await db.$disconnect();
-      await pool.end();
+      await Promise.all([reactionsPool.end(), httpPool.end(), relayPool.end()]);
     })();
     return stopped;
   };

@@ -2,7 +2,7 @@ import { SAMPLE_EVENTS } from "@stocksaga/contracts/fixtures";
 import { type Causation, causedBy, startedByClock } from "@stocksaga/messaging";
 import { parseTraceparent } from "@stocksaga/platform";
 import { describe, expect, it } from "vitest";
-import { decide, type InventoryEvent, inventoryState } from "../domain/index.js";
+import { decide, evolve, type InventoryEvent, inventoryState, type ReserveStock } from "../domain/index.js";
 import {
   at,
   NOW,
@@ -11,13 +11,15 @@ import {
   outOfStock,
   productCreated,
   reservationExpired,
+  reservationIdFor,
   reserveStock,
   stockCommitted,
   stockRejected,
   stockReleased,
   stockReserved,
+  TTL_MS,
 } from "../domain/testing.js";
-import { toIntegrationEvents } from "./integration.js";
+import { type StockAnswers, toIntegrationEvents } from "./integration.js";
 
 const CAUSE: Causation = {
   causationId: "3e9a1f64-2c7b-4d85-b0e6-5a4c3d2e1f00",
@@ -35,16 +37,16 @@ function metadata(correlationId: string, when: Date, cause: Causation = CAUSE) {
   };
 }
 
-function only(event: InventoryEvent, cause: Causation = CAUSE) {
-  const emitted = toIntegrationEvents([event], cause);
+function only(event: InventoryEvent, cause: Causation = CAUSE, answers: StockAnswers = "per-request") {
+  const emitted = toIntegrationEvents([event], cause, answers);
   expect(emitted).toHaveLength(1);
   return emitted[0];
 }
 
 describe("domain events → integration events", () => {
-  it("StockReserved: keyed by the order, expiry in epoch milliseconds", () => {
-    const event = stockReserved("SKU-A", 3, 2);
-    expect(only(event)).toEqual({
+  it("StockReserved (per line): keyed by the order, expiry in epoch milliseconds", () => {
+    const event = stockReserved("SKU-A", 3, 2, 2);
+    expect(only(event, CAUSE, "per-line")).toEqual({
       type: "StockReserved",
       metadata: metadata(ORDER_ID, NOW),
       orderId: ORDER_ID,
@@ -57,8 +59,8 @@ describe("domain events → integration events", () => {
     });
   });
 
-  it("StockRejected", () => {
-    expect(only(stockRejected("SKU-B", 4, "INSUFFICIENT_STOCK", 1))).toEqual({
+  it("StockRejected (per line)", () => {
+    expect(only(stockRejected("SKU-B", 4, "INSUFFICIENT_STOCK", 1), CAUSE, "per-line")).toEqual({
       type: "StockRejected",
       metadata: metadata(ORDER_ID, NOW),
       orderId: ORDER_ID,
@@ -158,6 +160,7 @@ describe("domain events → integration events", () => {
         state,
       ),
       CAUSE,
+      "per-line",
     );
     expect(emitted.map((event) => event.type)).toEqual([
       "StockReserved",
@@ -165,6 +168,127 @@ describe("domain events → integration events", () => {
       "StockRejected",
     ]);
     expect(new Set(emitted.map((event) => event.metadata.eventId)).size).toBe(3);
+  });
+});
+
+describe("one answer per order request (per-request, the default)", () => {
+  const stock = inventoryState({
+    products: [
+      { sku: "SKU-A", onHand: 2, reserved: 0 },
+      { sku: "SKU-B", onHand: 5, reserved: 2 },
+    ],
+  });
+
+  function answerTo(command: ReserveStock) {
+    return toIntegrationEvents(decide(command, stock), CAUSE);
+  }
+
+  it("answers every line at once, in the order of the request, with each line's reason and available units", () => {
+    const command = reserveStock(
+      [
+        ["SKU-Z", 1],
+        ["SKU-A", 2],
+        ["SKU-B", 4],
+      ],
+      { fulfilment: "PARTIAL" },
+    );
+    const emitted = answerTo(command);
+    expect(emitted.map((event) => event.type)).toEqual([
+      "StockRequestAnswered",
+      "ProductOutOfStock",
+      "ProductOutOfStock",
+    ]);
+    expect(emitted[0]).toEqual({
+      type: "StockRequestAnswered",
+      metadata: metadata(ORDER_ID, NOW),
+      orderId: ORDER_ID,
+      lines: [
+        {
+          sku: "SKU-Z",
+          requestedQuantity: 1,
+          reservedQuantity: 0,
+          reservationId: null,
+          expiresAt: null,
+          reason: "UNKNOWN_PRODUCT",
+          availableQuantity: 0,
+        },
+        {
+          sku: "SKU-A",
+          requestedQuantity: 2,
+          reservedQuantity: 2,
+          reservationId: reservationIdFor("SKU-A"),
+          expiresAt: at(TTL_MS).getTime(),
+          reason: null,
+          availableQuantity: 2,
+        },
+        {
+          sku: "SKU-B",
+          requestedQuantity: 4,
+          reservedQuantity: 3,
+          reservationId: reservationIdFor("SKU-B"),
+          expiresAt: at(TTL_MS).getTime(),
+          reason: null,
+          availableQuantity: 3,
+        },
+      ],
+    });
+    expect(emitted.slice(1)).toEqual([
+      expect.objectContaining({ sku: "SKU-A", onHand: 2, reserved: 2 }),
+      expect.objectContaining({ sku: "SKU-B", onHand: 5, reserved: 5 }),
+    ]);
+  });
+
+  it("under ALL_OR_NOTHING, rejects a line it cannot fill whole and says how much was available", () => {
+    const [answer] = answerTo(
+      reserveStock(
+        [
+          ["SKU-A", 1],
+          ["SKU-B", 4],
+        ],
+        { fulfilment: "ALL_OR_NOTHING" },
+      ),
+    );
+    expect(answer).toMatchObject({
+      type: "StockRequestAnswered",
+      lines: [
+        { sku: "SKU-A", reservedQuantity: 1, reason: null, availableQuantity: 2 },
+        {
+          sku: "SKU-B",
+          requestedQuantity: 4,
+          reservedQuantity: 0,
+          reservationId: null,
+          expiresAt: null,
+          reason: "INSUFFICIENT_STOCK",
+          availableQuantity: 3,
+        },
+      ],
+    });
+  });
+
+  it("answers a request whose every line is rejected", () => {
+    expect(answerTo(reserveStock([["SKU-Z", 1]]))).toEqual([
+      expect.objectContaining({
+        type: "StockRequestAnswered",
+        lines: [expect.objectContaining({ sku: "SKU-Z", reservedQuantity: 0, reason: "UNKNOWN_PRODUCT" })],
+      }),
+    ]);
+  });
+
+  it("answers each order of a run of decisions once", () => {
+    const events = [
+      ...decide(reserveStock([["SKU-A", 1]], { orderId: "order-1" }), stock),
+      ...decide(reserveStock([["SKU-B", 1]], { orderId: "order-2" }), stock),
+    ];
+    const emitted = toIntegrationEvents(events, CAUSE);
+    expect(emitted.map((event) => [event.type, "orderId" in event ? event.orderId : undefined])).toEqual([
+      ["StockRequestAnswered", "order-1"],
+      ["StockRequestAnswered", "order-2"],
+    ]);
+  });
+
+  it("publishes nothing for a request already answered", () => {
+    const answered = decide(reserveStock([["SKU-A", 1]]), stock).reduce(evolve, stock);
+    expect(toIntegrationEvents(decide(reserveStock([["SKU-A", 1]]), answered), CAUSE)).toEqual([]);
   });
 });
 

@@ -1,18 +1,49 @@
-import type { IntegrationEvent } from "@stocksaga/contracts";
+import type { AnsweredLine, IntegrationEvent, StockRequestAnswered } from "@stocksaga/contracts";
 import { type Causation, eventMetadata } from "@stocksaga/messaging";
-import type { InventoryEvent } from "../domain/index.js";
+import type { InventoryEvent, StockRejected, StockReserved } from "../domain/index.js";
 
 export const PRODUCER = "inventory-service";
 
 /**
+ * How the answer to an order request is published: `per-request`, one `StockRequestAnswered`
+ * with every line; `per-line`, one `StockReserved` or `StockRejected` per line, for order services
+ * that do not read `StockRequestAnswered` yet.
+ */
+export type StockAnswers = "per-request" | "per-line";
+
+/**
  * Domain events become integration events here and nowhere else. The inventory's own records
  * (an order request taken in, a product created) stay internal: nothing is published for them.
+ * The domain answers each line of a request on its own; unless `answers` is `per-line`, the
+ * answers to one order's lines leave as one `StockRequestAnswered`, where its first line was.
  */
-export function toIntegrationEvents(events: readonly InventoryEvent[], cause: Causation): IntegrationEvent[] {
+export function toIntegrationEvents(
+  events: readonly InventoryEvent[],
+  cause: Causation,
+  answers: StockAnswers = "per-request",
+): IntegrationEvent[] {
   const metadataFor = eventMetadata(PRODUCER, cause);
+  const requests = new Map<string, AnsweredLine[]>();
+  const answerOf = (event: StockReserved | StockRejected): IntegrationEvent[] => {
+    const lines = requests.get(event.orderId);
+    if (lines) {
+      lines.push(answeredLine(event));
+      return [];
+    }
+    const first = [answeredLine(event)];
+    requests.set(event.orderId, first);
+    const answer: StockRequestAnswered = {
+      type: "StockRequestAnswered",
+      metadata: metadataFor(event.orderId, event.at),
+      orderId: event.orderId,
+      lines: first,
+    };
+    return [answer];
+  };
   return events.flatMap((event): IntegrationEvent[] => {
     switch (event.type) {
       case "StockReserved":
+        if (answers === "per-request") return answerOf(event);
         return [
           {
             type: "StockReserved",
@@ -27,6 +58,7 @@ export function toIntegrationEvents(events: readonly InventoryEvent[], cause: Ca
           },
         ];
       case "StockRejected":
+        if (answers === "per-request") return answerOf(event);
         return [
           {
             type: "StockRejected",
@@ -109,6 +141,30 @@ export function toIntegrationEvents(events: readonly InventoryEvent[], cause: Ca
         return unreachable(event);
     }
   });
+}
+
+function answeredLine(event: StockReserved | StockRejected): AnsweredLine {
+  const { sku, requestedQuantity, availableQuantity } = event;
+  if (event.type === "StockReserved") {
+    return {
+      sku,
+      requestedQuantity,
+      reservedQuantity: event.reservedQuantity,
+      reservationId: event.reservationId,
+      expiresAt: event.expiresAt.getTime(),
+      reason: null,
+      availableQuantity,
+    };
+  }
+  return {
+    sku,
+    requestedQuantity,
+    reservedQuantity: 0,
+    reservationId: null,
+    expiresAt: null,
+    reason: event.reason,
+    availableQuantity,
+  };
 }
 
 function unreachable(value: never): never {

@@ -1,16 +1,7 @@
 import type { IntegrationEvent } from "@stocksaga/contracts";
-import {
-  type Causation,
-  causedBy,
-  claimInbox,
-  type Received,
-  startedByClock,
-  unclaimInbox,
-} from "@stocksaga/messaging";
+import { type Causation, causedBy, outboxEntry, type Received, startedByClock } from "@stocksaga/messaging";
 import {
   type CommitReservations,
-  decide,
-  evolve,
   InconsistentOrderMessage,
   InvalidStockAdjustment,
   type InventoryCommand,
@@ -23,16 +14,14 @@ import {
   type ReserveStock,
   UnknownOrderRequest,
 } from "../domain/index.js";
-import type { Database, Tx } from "../persistence/database.js";
-import {
-  type LockedProduct,
-  lockOrderRequest,
-  lockOrderRequests,
-  lockProducts,
-  recordEvents,
-  saveChanges,
+import type {
+  DueReservation,
+  InventoryStore,
+  InventoryTransaction,
+  ProductRecord,
 } from "../persistence/inventory-store.js";
-import { toIntegrationEvents } from "./integration.js";
+import { type StockAnswers, toIntegrationEvents } from "./integration.js";
+import { WorkingState } from "./working-state.js";
 
 /** What an order event asks of the inventory. */
 export type OrderReaction = ReserveStock | CommitReservations | ReleaseReservations;
@@ -51,11 +40,13 @@ function isRefusal(error: unknown): error is Refusal {
 }
 
 export interface InventoryApplicationOptions {
-  db: Database;
+  store: InventoryStore;
   /** Told of the domain events of each committed transaction; never of one rolled back. */
   onCommitted?: (events: readonly InventoryEvent[]) => void;
   /** Topic and key of an outgoing event: the topic map of @stocksaga/contracts. */
   route: (event: IntegrationEvent) => { topic: string; key: string };
+  /** How the answer to an order request is published; one event per request unless told otherwise. */
+  answers?: StockAnswers;
   clock?: () => Date;
 }
 
@@ -79,37 +70,45 @@ export interface ExpirySweep {
   failures: { reservationId: string; orderId: string; error: unknown }[];
 }
 
+/** The domain events of one transaction, and the integration events to publish for them. */
+interface Decisions {
+  readonly events: InventoryEvent[];
+  readonly outgoing: IntegrationEvent[];
+}
+
 /**
- * Use cases of the inventory service: lock the order request (when there is one), then the
- * products in SKU order, let the domain decide, then save state, outgoing events and the inbox
- * mark in one transaction.
+ * Use cases of the inventory service: lock the order requests (when there are any), then the
+ * products, let the domain decide, then save state, outgoing events and the inbox marks in one
+ * transaction of the store.
  */
 export class InventoryApplication {
   private readonly clock: () => Date;
+  private readonly store: InventoryStore;
 
   constructor(private readonly options: InventoryApplicationOptions) {
     this.clock = options.clock ?? (() => new Date());
+    this.store = options.store;
   }
 
-  async createProduct(request: CreateProductRequest): Promise<LockedProduct> {
-    return this.committing(async (tx, emitted) => {
+  async createProduct(request: CreateProductRequest): Promise<ProductRecord> {
+    return this.committing(async (tx, decisions) => {
       const now = this.clock();
-      const state = inventoryState({ products: await lockProducts(tx, [request.sku]) });
+      const state = inventoryState({ products: await tx.lockProducts([request.sku]) });
       await this.apply(
         tx,
         { type: "CreateProduct", sku: request.sku, name: request.name, onHand: request.onHand, now },
         state,
         { causationId: null, traceparent: request.traceparent },
-        emitted,
+        decisions,
       );
       return { sku: request.sku, name: request.name, onHand: request.onHand, reserved: 0, updatedAt: now };
     });
   }
 
-  async adjustStock(request: AdjustStockRequest): Promise<LockedProduct> {
-    return this.committing(async (tx, emitted) => {
+  async adjustStock(request: AdjustStockRequest): Promise<ProductRecord> {
+    return this.committing(async (tx, decisions) => {
       const now = this.clock();
-      const [product] = await lockProducts(tx, [request.sku]);
+      const [product] = await tx.lockProducts([request.sku]);
       if (product === undefined) throw new ProductNotFound(request.sku);
       if (product.onHand + request.delta > MAX_ON_HAND) {
         throw new InvalidStockAdjustment([
@@ -128,7 +127,7 @@ export class InventoryApplication {
         },
         inventoryState({ products: [product] }),
         { causationId: null, traceparent: request.traceparent },
-        emitted,
+        decisions,
       );
       const stock = after.products.get(request.sku) ?? product;
       return { ...product, onHand: stock.onHand, reserved: stock.reserved, updatedAt: now };
@@ -145,118 +144,150 @@ export class InventoryApplication {
   async reactAll(reactions: readonly Reaction[]): Promise<(Refusal | undefined)[]> {
     if (reactions.length === 0) return [];
     const consumer = reactions[0]?.received.consumer ?? "";
-    return this.committing(async (tx, emitted) => {
-      const applying = await claimInbox(
-        tx,
+    return this.committing(async (tx, decisions) => {
+      const applying = await tx.claimInbox(
         consumer,
         reactions.map(({ received }) => ({ eventId: received.event.metadata.eventId, ...received })),
       );
       const mine = reactions.filter((_, index) => applying[index]);
-      const orders = await lockOrderRequests(
-        tx,
-        mine.map(({ command }) => command.orderId),
-      );
+      const orders = await tx.lockOrderRequests(mine.map(({ command }) => command.orderId));
       const skus = mine.flatMap(({ command }) =>
         command.type === "ReserveStock" ? command.lines.map((l) => l.sku) : [],
       );
       for (const order of orders) skus.push(...order.reservations.map((reservation) => reservation.sku));
-      const before = inventoryState({ products: await lockProducts(tx, skus), orders });
-      let state = before;
-      const decided: InventoryEvent[] = [];
-      const outgoing: IntegrationEvent[] = [];
+      const before = inventoryState({ products: await tx.lockProducts(skus), orders });
+      const working = new WorkingState(before);
       const refused: string[] = [];
       const outcomes = reactions.map((reaction, index): Refusal | undefined => {
         if (!applying[index]) return undefined;
-        let events: InventoryEvent[];
         try {
-          events = decide(reaction.command, state);
+          this.decideInto(decisions, working, reaction.command, causedBy(reaction.received.event));
+          return undefined;
         } catch (error) {
           if (!isRefusal(error)) throw error;
           refused.push(reaction.received.event.metadata.eventId);
           return error;
         }
-        state = events.reduce(evolve, state);
-        decided.push(...events);
-        outgoing.push(...toIntegrationEvents(events, causedBy(reaction.received.event)));
-        return undefined;
       });
-      if (decided.length > 0) {
-        emitted.push(...decided);
-        await saveChanges(tx, before, state, decided, this.clock());
-        await recordEvents(tx, outgoing, this.options.route);
-      }
-      await unclaimInbox(tx, consumer, refused);
+      await this.save(tx, before, working.state, decisions);
+      await tx.unclaimInbox(consumer, refused);
       return outcomes;
     });
   }
 
   /**
-   * Expires ACTIVE reservations past their expiry, each in its own transaction. Several instances
-   * may sweep at once: the order lock serialises them and the domain ignores a settled reservation.
-   * One reservation failing does not hold up the others.
+   * Expires ACTIVE reservations past their expiry: all that are due in one transaction, and when
+   * that fails, each in its own, so that one reservation failing does not hold up the others.
+   * Several instances may sweep at once: the order locks serialise them and the domain ignores a
+   * settled reservation.
    */
   async expireOverdue(limit: number): Promise<ExpirySweep> {
-    const due = await this.options.db.reservation.findMany({
-      where: { status: "ACTIVE", expiresAt: { lt: this.clock() } },
-      select: { id: true, orderId: true },
-      orderBy: { expiresAt: "asc" },
-      take: limit,
-    });
+    const due = (await this.store.overdueReservations(this.clock(), limit)).map((reservation) => ({
+      ...reservation,
+      cause: startedByClock(),
+    }));
     const sweep: ExpirySweep = { expired: [], failures: [] };
-    for (const { id, orderId } of due) {
-      const cause = startedByClock();
+    const report = (expired: typeof due) => {
+      for (const { reservationId, orderId, cause } of expired) {
+        if (cause.traceparent) sweep.expired.push({ reservationId, orderId, traceparent: cause.traceparent });
+      }
+    };
+    if (due.length === 0) return sweep;
+    try {
+      report(await this.expire(due));
+      return sweep;
+    } catch (error) {
+      if (due.length === 1) {
+        const [only] = due;
+        if (only) sweep.failures.push({ reservationId: only.reservationId, orderId: only.orderId, error });
+        return sweep;
+      }
+    }
+    for (const reservation of due) {
       try {
-        const expired = await this.committing(async (tx, emitted) => {
-          const order = await lockOrderRequest(tx, orderId);
-          if (!order) return false;
-          const state = inventoryState({
-            products: await lockProducts(
-              tx,
-              order.reservations.map((reservation) => reservation.sku),
-            ),
-            orders: [order],
-          });
-          const after = await this.apply(
-            tx,
-            { type: "ExpireReservation", orderId, reservationId: id, now: this.clock() },
-            state,
-            cause,
-            emitted,
-          );
-          return after !== state;
-        });
-        if (expired && cause.traceparent) {
-          sweep.expired.push({ reservationId: id, orderId, traceparent: cause.traceparent });
-        }
+        report(await this.expire([reservation]));
       } catch (error) {
-        sweep.failures.push({ reservationId: id, orderId, error });
+        sweep.failures.push({
+          reservationId: reservation.reservationId,
+          orderId: reservation.orderId,
+          error,
+        });
       }
     }
     return sweep;
   }
 
+  /** Expires the reservations in one transaction; returns those it expired. */
+  private async expire<Due extends DueReservation & { cause: Causation }>(
+    due: readonly Due[],
+  ): Promise<Due[]> {
+    return this.committing(async (tx, decisions) => {
+      const orders = await tx.lockOrderRequests(due.map(({ orderId }) => orderId));
+      const skus = orders.flatMap((order) => order.reservations.map((reservation) => reservation.sku));
+      const before = inventoryState({ products: await tx.lockProducts(skus), orders });
+      const working = new WorkingState(before);
+      const expired = due.filter(({ orderId, reservationId, cause }) => {
+        // Gone since it was found: nothing to expire.
+        if (!before.orders.has(orderId)) return false;
+        const command: InventoryCommand = {
+          type: "ExpireReservation",
+          orderId,
+          reservationId,
+          now: this.clock(),
+        };
+        return this.decideInto(decisions, working, command, cause).length > 0;
+      });
+      await this.save(tx, before, working.state, decisions);
+      return expired;
+    });
+  }
+
   /** One transaction; the events it decided are told to `onCommitted` once it committed. */
-  private async committing<T>(work: (tx: Tx, emitted: InventoryEvent[]) => Promise<T>): Promise<T> {
-    const emitted: InventoryEvent[] = [];
-    const result = await this.options.db.$transaction((tx) => work(tx, emitted));
-    if (emitted.length > 0) this.options.onCommitted?.(emitted);
+  private async committing<T>(
+    work: (tx: InventoryTransaction, decisions: Decisions) => Promise<T>,
+  ): Promise<T> {
+    const decisions: Decisions = { events: [], outgoing: [] };
+    const result = await this.store.transaction((tx) => work(tx, decisions));
+    if (decisions.events.length > 0) this.options.onCommitted?.(decisions.events);
     return result;
   }
 
-  /** decide → evolve → save: returns the state after the command (the same object when nothing changed). */
+  /** Decides the command on the working state, and keeps what it decided and what to publish for it. */
+  private decideInto(
+    decisions: Decisions,
+    working: WorkingState,
+    command: InventoryCommand,
+    cause: Causation,
+  ): InventoryEvent[] {
+    const events = working.decide(command);
+    decisions.events.push(...events);
+    decisions.outgoing.push(...toIntegrationEvents(events, cause, this.options.answers));
+    return events;
+  }
+
+  /** Writes the state the decisions led to and the events to publish, when anything was decided. */
+  private async save(
+    tx: InventoryTransaction,
+    before: InventoryState,
+    after: InventoryState,
+    decisions: Decisions,
+  ): Promise<void> {
+    if (decisions.events.length === 0) return;
+    await tx.save({ before, after, events: decisions.events, at: this.clock() });
+    await tx.recordEvents(decisions.outgoing.map((event) => outboxEntry(event, this.options.route(event))));
+  }
+
+  /** decide → evolve → save one command: returns the state after it. */
   private async apply(
-    tx: Tx,
+    tx: InventoryTransaction,
     command: InventoryCommand,
     state: InventoryState,
     cause: Causation,
-    emitted: InventoryEvent[],
+    decisions: Decisions,
   ): Promise<InventoryState> {
-    const events = decide(command, state);
-    if (events.length === 0) return state;
-    emitted.push(...events);
-    const after = events.reduce(evolve, state);
-    await saveChanges(tx, state, after, events, this.clock());
-    await recordEvents(tx, toIntegrationEvents(events, cause), this.options.route);
-    return after;
+    const working = new WorkingState(state);
+    this.decideInto(decisions, working, command, cause);
+    await this.save(tx, state, working.state, decisions);
+    return working.state;
   }
 }

@@ -43,8 +43,8 @@ describe("CommitReservations", () => {
         productCreated("SKU-A", 10),
         productCreated("SKU-B", 3),
         orderRequestRecorded(2),
-        stockReserved("SKU-A", 2, 2),
-        stockReserved("SKU-B", 5, 3),
+        stockReserved("SKU-A", 2, 2, 10),
+        stockReserved("SKU-B", 5, 3, 3),
       ])
       .when(
         commit([
@@ -128,7 +128,7 @@ describe("CommitReservations", () => {
       .given([
         productCreated("SKU-A", 10),
         orderRequestRecorded(2),
-        stockReserved("SKU-A", 2, 2),
+        stockReserved("SKU-A", 2, 2, 10),
         stockRejected("SKU-B", 5, "UNKNOWN_PRODUCT", 0),
       ])
       .when(commit([["SKU-A", 2]]))

@@ -165,6 +165,7 @@ function answerLine(
     reservedQuantity: quantity,
     reservationId: line.reservationId,
     expiresAt,
+    availableQuantity: free,
     at: command.now,
   };
 }

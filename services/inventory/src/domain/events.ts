@@ -65,6 +65,8 @@ export interface StockReserved {
   readonly reservedQuantity: number;
   readonly reservationId: string;
   readonly expiresAt: Date;
+  /** Units available for the SKU when the line was answered, before this reservation. */
+  readonly availableQuantity: number;
   readonly at: Date;
 }
 

@@ -41,6 +41,7 @@ export type {
   UnseenOrderReleased,
 } from "./events.js";
 export { evolve } from "./evolve.js";
+export { sliceFor } from "./slice.js";
 export {
   type Fulfilment,
   type InventoryState,

@@ -24,7 +24,11 @@ describe("ReserveStock under PARTIAL", () => {
           ["SKU-B", 5],
         ]),
       )
-      .thenEmits([orderRequestRecorded(2), stockReserved("SKU-A", 2, 2), stockReserved("SKU-B", 5, 5)]);
+      .thenEmits([
+        orderRequestRecorded(2),
+        stockReserved("SKU-A", 2, 2, 10),
+        stockReserved("SKU-B", 5, 5, 10),
+      ]);
   });
 
   it("reserves what is available when it is less than requested, and says the product ran out", () => {
@@ -38,8 +42,8 @@ describe("ReserveStock under PARTIAL", () => {
       )
       .thenEmits([
         orderRequestRecorded(2),
-        stockReserved("SKU-A", 2, 2),
-        stockReserved("SKU-B", 5, 3),
+        stockReserved("SKU-A", 2, 2, 10),
+        stockReserved("SKU-B", 5, 3, 3),
         outOfStock("SKU-B", 3, 3),
       ]);
   });
@@ -55,7 +59,7 @@ describe("ReserveStock under PARTIAL", () => {
       )
       .thenEmits([
         orderRequestRecorded(2),
-        stockReserved("SKU-A", 2, 2),
+        stockReserved("SKU-A", 2, 2, 10),
         stockRejected("SKU-B", 5, "INSUFFICIENT_STOCK", 0),
       ]);
   });
@@ -65,12 +69,12 @@ describe("ReserveStock under PARTIAL", () => {
       .given([
         productCreated("SKU-A", 10),
         orderRequestRecorded(1, { orderId: "order-0" }),
-        stockReserved("SKU-A", 8, 8, { orderId: "order-0", lineCount: 1 }),
+        stockReserved("SKU-A", 8, 8, 10, { orderId: "order-0", lineCount: 1 }),
       ])
       .when(reserveStock([["SKU-A", 5]]))
       .thenEmits([
         orderRequestRecorded(1),
-        stockReserved("SKU-A", 5, 2, { lineCount: 1 }),
+        stockReserved("SKU-A", 5, 2, 2, { lineCount: 1 }),
         outOfStock("SKU-A", 10, 10),
       ]);
   });
@@ -93,8 +97,8 @@ describe("ReserveStock under ALL_OR_NOTHING", () => {
       )
       .thenEmits([
         orderRequestRecorded(2, allOrNothing),
-        stockReserved("SKU-A", 2, 2),
-        stockReserved("SKU-B", 5, 5),
+        stockReserved("SKU-A", 2, 2, 10),
+        stockReserved("SKU-B", 5, 5, 5),
         outOfStock("SKU-B", 5, 5),
       ]);
   });
@@ -113,7 +117,7 @@ describe("ReserveStock under ALL_OR_NOTHING", () => {
       )
       .thenEmits([
         orderRequestRecorded(2, allOrNothing),
-        stockReserved("SKU-A", 2, 2),
+        stockReserved("SKU-A", 2, 2, 10),
         stockRejected("SKU-B", 5, "INSUFFICIENT_STOCK", 3),
       ]);
   });
@@ -131,7 +135,7 @@ describe("ReserveStock, whatever the policy", () => {
       )
       .thenEmits([
         orderRequestRecorded(2),
-        stockReserved("SKU-A", 2, 2),
+        stockReserved("SKU-A", 2, 2, 10),
         stockRejected("SKU-Z", 1, "UNKNOWN_PRODUCT", 0),
       ]);
   });
@@ -149,9 +153,9 @@ describe("ReserveStock, whatever the policy", () => {
       .thenEmits([
         orderRequestRecorded(3),
         stockRejected("SKU-Z", 1, "UNKNOWN_PRODUCT", 0, { lineCount: 3 }),
-        stockReserved("SKU-C", 4, 1, { lineCount: 3 }),
+        stockReserved("SKU-C", 4, 1, 1, { lineCount: 3 }),
         outOfStock("SKU-C", 1, 1),
-        stockReserved("SKU-A", 1, 1, { lineCount: 3 }),
+        stockReserved("SKU-A", 1, 1, 1, { lineCount: 3 }),
         outOfStock("SKU-A", 1, 1),
       ]);
   });
@@ -163,7 +167,7 @@ describe("ReserveStock, whatever the policy", () => {
       .when({ ...reserveStock([["SKU-A", 2]], { now: later }), reservationTtlMs: 1_000 })
       .thenEmits([
         orderRequestRecorded(1, { now: later }),
-        { ...stockReserved("SKU-A", 2, 2, { lineCount: 1, now: later }), expiresAt: at(43_000) },
+        { ...stockReserved("SKU-A", 2, 2, 10, { lineCount: 1, now: later }), expiresAt: at(43_000) },
       ]);
   });
 

@@ -194,7 +194,7 @@ describe("evolve", () => {
     const released = stockReleased("ORDER_CANCELLED", [["SKU-A", 2, true]]);
     expect(after(COMMITTED_HISTORY, [commitEvent])).toEqual(after(COMMITTED_HISTORY));
     expect(after(COMMITTED_HISTORY, [released, released])).toEqual(after(COMMITTED_HISTORY, [released]));
-    expect(after(RESERVED_HISTORY, [stockReserved("SKU-A", 2, 2)])).toEqual(after(RESERVED_HISTORY));
+    expect(after(RESERVED_HISTORY, [stockReserved("SKU-A", 2, 2, 10)])).toEqual(after(RESERVED_HISTORY));
     expect(after(RESERVED_HISTORY, [reservationExpired("SKU-A", 2), reservationExpired("SKU-A", 2)])).toEqual(
       after(RESERVED_HISTORY, [reservationExpired("SKU-A", 2)]),
     );
@@ -204,10 +204,13 @@ describe("evolve", () => {
   });
 
   it("ignores what it does not hold: an unknown order, a product not loaded", () => {
-    expect(after([productCreated("SKU-A", 10), stockReserved("SKU-A", 2, 2)])).toEqual(
+    expect(after([productCreated("SKU-A", 10), stockReserved("SKU-A", 2, 2, 10)])).toEqual(
       after([productCreated("SKU-A", 10)]),
     );
-    const withoutProducts = after([orderRequestRecorded(1), stockReserved("SKU-A", 2, 2, { lineCount: 1 })]);
+    const withoutProducts = after([
+      orderRequestRecorded(1),
+      stockReserved("SKU-A", 2, 2, 0, { lineCount: 1 }),
+    ]);
     expect(withoutProducts.products.size).toBe(0);
     expect(orderOf(withoutProducts).reservations).toHaveLength(1);
   });

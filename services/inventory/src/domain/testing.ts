@@ -71,6 +71,7 @@ export function stockReserved(
   sku: string,
   requestedQuantity: number,
   reservedQuantity: number,
+  availableQuantity: number,
   { orderId = ORDER_ID, lineCount = 2, now = NOW }: OrderOptions = {},
 ): StockReserved {
   return {
@@ -82,6 +83,7 @@ export function stockReserved(
     reservedQuantity,
     reservationId: reservationIdFor(sku, orderId),
     expiresAt: new Date(now.getTime() + TTL_MS),
+    availableQuantity,
     at: now,
   };
 }
@@ -201,8 +203,8 @@ export const RESERVED_HISTORY = [
   productCreated("SKU-A", 10),
   productCreated("SKU-B", 5),
   orderRequestRecorded(2),
-  stockReserved("SKU-A", 2, 2),
-  stockReserved("SKU-B", 5, 5),
+  stockReserved("SKU-A", 2, 2, 10),
+  stockReserved("SKU-B", 5, 5, 5),
   outOfStock("SKU-B", 5, 5),
 ] as const;
 

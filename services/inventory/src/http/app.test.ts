@@ -7,40 +7,39 @@ import {
   ProductNotFound,
   StockInvariantViolated,
 } from "../domain/index.js";
-import type { Database } from "../persistence/database.js";
-import type { LockedProduct } from "../persistence/inventory-store.js";
+import type { ProductRecord } from "../persistence/inventory-store.js";
 import { createInventoryHttpApp } from "./app.js";
-import type { ProductCommands } from "./products.js";
+import type { InventoryReads, ProductCommands } from "./products.js";
 
 const SECRET = "component-test-secret-of-at-least-32-chars";
 const UPDATED_AT = new Date("2030-01-01T10:00:00.000Z");
 
-/** Every request here must be answered before the database is asked anything. */
-const untouchableDatabase = new Proxy(
+/** Every request here must be answered before the store is asked anything. */
+const untouchableStore = new Proxy(
   {},
   {
     get(_, property) {
-      throw new Error(`the database was touched (${String(property)})`);
+      throw new Error(`the store was touched (${String(property)})`);
     },
   },
-) as unknown as Database;
+) as unknown as InventoryReads;
 
-function productAfter(sku: string, onHand: number, reserved = 0): LockedProduct {
+function productAfter(sku: string, onHand: number, reserved = 0): ProductRecord {
   return { sku, name: `Product ${sku}`, onHand, reserved, updatedAt: UPDATED_AT };
 }
 
 function appWith(inventory: Partial<ProductCommands> = {}) {
   const commands: ProductCommands = {
-    createProduct: vi.fn(async (_: CreateProductRequest): Promise<LockedProduct> => {
+    createProduct: vi.fn(async (_: CreateProductRequest): Promise<ProductRecord> => {
       throw new Error("createProduct was not expected");
     }),
-    adjustStock: vi.fn(async (_: AdjustStockRequest): Promise<LockedProduct> => {
+    adjustStock: vi.fn(async (_: AdjustStockRequest): Promise<ProductRecord> => {
       throw new Error("adjustStock was not expected");
     }),
     ...inventory,
   };
   const app = createInventoryHttpApp({
-    db: untouchableDatabase,
+    store: untouchableStore,
     inventory: commands,
     jwtSecret: SECRET,
     logger: createLogger("inventory-test", "silent"),
@@ -294,7 +293,7 @@ describe("commands and the one error mapping", () => {
       "urn:stocksaga:problem:internal",
     ],
   ])("%s → %i", async (error, status, type) => {
-    const failing = vi.fn(async (): Promise<LockedProduct> => {
+    const failing = vi.fn(async (): Promise<ProductRecord> => {
       throw error;
     });
     const { app } = appWith({ createProduct: failing, adjustStock: failing });

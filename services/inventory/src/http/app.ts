@@ -1,13 +1,12 @@
 import { createHttpApp, type Logger, type ReadinessCheck, type Registry } from "@stocksaga/platform";
 import type { Hono } from "hono";
-import type { Database } from "../persistence/database.js";
 import { mapInventoryError } from "./errors.js";
 import { inventoryOpenApi } from "./openapi.js";
-import { type InventoryEnv, type ProductCommands, productRoutes } from "./products.js";
+import { type InventoryEnv, type InventoryReads, type ProductCommands, productRoutes } from "./products.js";
 import { reservationRoutes } from "./reservations.js";
 
 export function createInventoryHttpApp(deps: {
-  db: Database;
+  store: InventoryReads;
   inventory: ProductCommands;
   jwtSecret: string;
   logger: Logger;

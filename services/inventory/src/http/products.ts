@@ -13,13 +13,16 @@ import {
 import { Hono } from "hono";
 import { z } from "zod";
 import type { InventoryApplication } from "../application/inventory.js";
-import type { Database } from "../persistence/database.js";
-import { decodeCursor, findProduct, listProducts, viewOfProduct } from "../persistence/inventory-queries.js";
+import type { InventoryStore } from "../persistence/inventory-store.js";
+import { decodeCursor, pageOfProducts, viewOfProduct } from "./views.js";
 
 export type InventoryEnv = { Variables: RequestVariables & AuthVariables };
 
 /** The use cases behind the product routes. */
 export type ProductCommands = Pick<InventoryApplication, "createProduct" | "adjustStock">;
+
+/** What the HTTP API reads straight from the store. */
+export type InventoryReads = Pick<InventoryStore, "findProduct" | "listProducts" | "reservationsOfOrder">;
 
 /** The same SKU rule as the order service, so every SKU an order can name can exist here. */
 export const SKU = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -75,7 +78,7 @@ function notFound(skuText: string): ProblemError {
 
 /** Reading stock needs no token; creating products and adjusting stock needs the admin role. */
 export function productRoutes(deps: {
-  db: Database;
+  store: Pick<InventoryReads, "findProduct" | "listProducts">;
   inventory: ProductCommands;
   jwtSecret: string;
 }): Hono<InventoryEnv> {
@@ -100,15 +103,16 @@ export function productRoutes(deps: {
         errors: [{ pointer: "cursor", detail: "invalid" }],
       });
     }
-    return c.json(await listProducts(deps.db, { limit: query.limit, ...(after ? { after } : {}) }));
+    const read = await deps.store.listProducts({ limit: query.limit + 1, ...(after ? { after } : {}) });
+    return c.json(pageOfProducts(read, query.limit));
   });
 
   app.get("/:sku", async (c) => {
     const requested = c.req.param("sku");
     // A SKU that breaks the rule cannot exist: no need to ask the database.
-    const product = SKU.test(requested) ? await findProduct(deps.db, requested) : undefined;
+    const product = SKU.test(requested) ? await deps.store.findProduct(requested) : undefined;
     if (!product) throw notFound(requested);
-    return c.json(product);
+    return c.json(viewOfProduct(product));
   });
 
   app.post("/:sku/adjustments", ...admin, async (c) => {
