@@ -522,6 +522,27 @@ export async function verify(input: VerifyInput): Promise<Verification> {
         case "StockRejected":
           answers.set(event.sku, (answers.get(event.sku) ?? 0) + 1);
           break;
+        case "StockRequestAnswered":
+          for (const line of event.lines) {
+            answers.set(line.sku, (answers.get(line.sku) ?? 0) + 1);
+            if (line.reservedQuantity === 0) continue;
+            if (line.reservationId === null) {
+              fail(
+                "events are consistent",
+                `${order.id} ${line.sku}: units reserved without a reservation id`,
+              );
+              continue;
+            }
+            if (rebuilt.has(line.reservationId))
+              fail("no effect applied twice", `reservation ${line.reservationId} made twice`);
+            rebuilt.set(line.reservationId, {
+              sku: line.sku,
+              quantity: line.reservedQuantity,
+              status: "ACTIVE",
+            });
+            eventReserved.set(line.sku, (eventReserved.get(line.sku) ?? 0) + line.reservedQuantity);
+          }
+          break;
         case "StockCommitted":
           for (const line of event.lines) {
             const reservation = rebuilt.get(line.reservationId);

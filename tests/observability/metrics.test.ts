@@ -102,8 +102,7 @@ describe("observability: metrics, one trace per saga, logs that name order and t
   it("carries the caller's trace through every event of the saga, a new span per step", () => {
     expect(timeline.map((entry) => `${entry.direction} ${entry.type}`)).toEqual([
       "EMITTED OrderRequested",
-      "RECEIVED StockReserved",
-      "RECEIVED StockReserved",
+      "RECEIVED StockRequestAnswered",
       "EMITTED OrderConfirmed",
       "RECEIVED StockCommitted",
     ]);
@@ -165,13 +164,13 @@ describe("observability: metrics, one trace per saga, logs that name order and t
     expect(
       total(samples, "stocksaga_events_consumed_total", {
         topic: "reservation-events",
-        type: "StockReserved",
+        type: "StockRequestAnswered",
         outcome: "handled",
       }),
-    ).toBeGreaterThanOrEqual(2);
+    ).toBeGreaterThanOrEqual(1);
     expect(
-      total(samples, "stocksaga_event_handler_duration_seconds_count", { type: "StockReserved" }),
-    ).toBeGreaterThanOrEqual(2);
+      total(samples, "stocksaga_event_handler_duration_seconds_count", { type: "StockRequestAnswered" }),
+    ).toBeGreaterThanOrEqual(1);
     expect(total(samples, "stocksaga_outbox_relay_latency_seconds_count")).toBeGreaterThanOrEqual(2);
 
     const backlog = select(samples, "stocksaga_outbox_backlog_events");
@@ -225,7 +224,7 @@ describe("observability: metrics, one trace per saga, logs that name order and t
         outcome: "handled",
       }),
     ).toBeGreaterThanOrEqual(1);
-    for (const type of ["StockReserved", "StockCommitted"]) {
+    for (const type of ["StockRequestAnswered", "StockCommitted"]) {
       expect(
         total(samples, "stocksaga_events_produced_total", { topic: "reservation-events", type }),
         `${type} produced`,
@@ -283,7 +282,12 @@ describe("observability: metrics, one trace per saga, logs that name order and t
     const orderLines = await traceLines("order", traceId, "handled StockCommitted");
     const inventoryLines = await traceLines("inventory", traceId, "handled OrderConfirmed");
 
-    for (const msg of ["request", "order placed", "published OrderRequested", "handled StockReserved"]) {
+    for (const msg of [
+      "request",
+      "order placed",
+      "published OrderRequested",
+      "handled StockRequestAnswered",
+    ]) {
       expect(
         orderLines.find((line) => line.msg === msg),
         `order service logs "${msg}"`,
@@ -297,7 +301,11 @@ describe("observability: metrics, one trace per saga, logs that name order and t
       path: "/orders",
       status: 202,
     });
-    for (const msg of ["handled OrderRequested", "published StockReserved", "published StockCommitted"]) {
+    for (const msg of [
+      "handled OrderRequested",
+      "published StockRequestAnswered",
+      "published StockCommitted",
+    ]) {
       expect(
         inventoryLines.find((line) => line.msg === msg),
         `inventory logs "${msg}"`,

@@ -49,8 +49,7 @@ describe("an order's saga decides from the inventory's answers", () => {
     });
     expect(timeline.map((e) => `${e.direction} ${e.type}`)).toEqual([
       "EMITTED OrderRequested",
-      "RECEIVED StockReserved",
-      "RECEIVED StockReserved",
+      "RECEIVED StockRequestAnswered",
       "EMITTED OrderConfirmed",
       "RECEIVED StockCommitted",
     ]);

@@ -43,7 +43,7 @@ describe("at-least-once delivery", () => {
       );
     const answers = await ofOrder("reservation-events");
     const decisions = await ofOrder("order-events");
-    const reserved = answers.find((r) => r.event.type === "StockReserved");
+    const reserved = answers.find((r) => r.event.type === "StockRequestAnswered");
     const committed = answers.find((r) => r.event.type === "StockCommitted");
     const requested = decisions.find((r) => r.event.type === "OrderRequested");
     const confirmed = decisions.find((r) => r.event.type === "OrderConfirmed");

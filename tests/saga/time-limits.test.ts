@@ -59,7 +59,7 @@ describe("time limits", () => {
     expect(expired[0]).toMatchObject({ sku, quantity: 1 });
     expect(await admin.product(sku)).toMatchObject({ onHand: 5, reserved: 0 });
 
-    // Back, the order service reads StockReserved first and confirms; the inventory can commit
+    // Back, the order service reads the stock answer first and confirms; the inventory can commit
     // nothing it no longer holds, says so, and the order ends where the stock is.
     await system.startService("order", { ORDER_DECISION_TIMEOUT_MS: "120000" });
     const order = await erin.orderReaching(placed, ["REJECTED"], 20_000);
@@ -70,7 +70,7 @@ describe("time limits", () => {
     });
     expect(timeline.map((e) => `${e.direction} ${e.type}`)).toEqual([
       "EMITTED OrderRequested",
-      "RECEIVED StockReserved",
+      "RECEIVED StockRequestAnswered",
       "EMITTED OrderConfirmed",
       "RECEIVED ReservationExpired",
       "RECEIVED StockCommitted",
