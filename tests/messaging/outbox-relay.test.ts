@@ -29,22 +29,83 @@ describe("the outbox relay", () => {
     });
   });
 
+  const pools: pg.Pool[] = [];
+  /** A pool of its own, as another instance of the service would have. */
+  function instancePool(): pg.Pool {
+    const instance = new pg.Pool({
+      connectionString: inject("orderDatabaseUrl"),
+      max: 3,
+      options: `-c search_path=${schema}`,
+    });
+    instance.on("error", () => undefined);
+    pools.push(instance);
+    return instance;
+  }
+
   afterAll(async () => {
+    for (const instance of pools) await instance.end();
     await pool?.end();
     await admin?.query(`drop schema if exists ${schema} cascade`);
     await admin?.end();
   });
 
-  function recordingProducer() {
+  function recordingProducer(beforeAck: () => Promise<void> = async () => undefined) {
     const sent: string[] = [];
     const producer = {
       sendBatch: async ({ topicMessages }: ProducerBatch) => {
         for (const { messages } of topicMessages ?? [])
           sent.push(...messages.map((m: Message) => String(m.value)));
+        await beforeAck();
         return [];
       },
     } as unknown as Producer;
     return { producer, sent };
+  }
+
+  async function insertRows(ids: readonly number[]): Promise<void> {
+    for (const id of ids) {
+      await admin.query(
+        `insert into ${schema}.outbox (id, event_id, event_type, topic, message_key, payload)
+         values ($1, $2, 'OrderRequested', 'order-events', 'k', '{}')`,
+        [id, randomUUID()],
+      );
+    }
+  }
+
+  async function outboxRows(): Promise<number> {
+    const { rows } = await admin.query(`select count(*)::int as n from ${schema}.outbox`);
+    return rows[0]?.n;
+  }
+
+  /** The backend holding the session advisory lock `key` in this database, if any. */
+  async function lockHolder(key: number): Promise<number | undefined> {
+    const { rows } = await admin.query(
+      `select pid from pg_locks
+        where locktype = 'advisory' and granted and classid = 0 and objid = $1 and objsubid = 1
+          and database = (select oid from pg_database where datname = current_database())`,
+      [key],
+    );
+    return rows[0]?.pid;
+  }
+
+  function relayKey(): number {
+    return 0x5a6a_0000 + Math.floor(Math.random() * 0xffff);
+  }
+
+  function relay(options: {
+    pool: pg.Pool;
+    producer: Producer;
+    lockKey: number;
+    channel?: string;
+    instanceId?: string;
+    pollIntervalMs?: number;
+  }): OutboxRelay {
+    return new OutboxRelay({
+      ...options,
+      logger: silent,
+      batchSize: 2,
+      toMessage: (row) => ({ key: row.messageKey, value: String(row.id) }),
+    });
   }
 
   it("publishes in id order across a power of ten (numbers, not text), then deletes what it published", async () => {
@@ -99,5 +160,129 @@ describe("the outbox relay", () => {
     await expect.poll(() => relay.stalled, { timeout: 10_000 }).toBeUndefined();
     await relay.stop();
     expect(sent).toEqual(["ok"]);
+  });
+
+  it("elects one publisher among relays on one database, and the other takes over, losing nothing, when its connection is killed", async () => {
+    const lockKey = relayKey();
+    const a = recordingProducer();
+    const b = recordingProducer();
+    const first = relay({ pool: instancePool(), producer: a.producer, lockKey, pollIntervalMs: 20 });
+    const second = relay({ pool: instancePool(), producer: b.producer, lockKey, pollIntervalMs: 20 });
+    await first.start();
+    await second.start();
+    expect(first.leading).toBe(true);
+    expect(second.leading).toBe(false);
+
+    await insertRows([12, 8, 11, 9, 10]);
+    second.notify();
+    await expect.poll(outboxRows, { timeout: 10_000 }).toBe(0);
+    expect(a.sent).toEqual(["8", "9", "10", "11", "12"]);
+    expect(b.sent).toEqual([]);
+
+    const killed = await lockHolder(lockKey);
+    expect(killed).toBeDefined();
+    await admin.query("select pg_terminate_backend($1)", [killed]);
+    await expect.poll(() => second.leading, { timeout: 10_000 }).toBe(true);
+    expect(first.leading).toBe(false);
+    expect(await lockHolder(lockKey)).not.toBe(killed);
+
+    await insertRows([102, 98, 101, 99, 100]);
+    await expect.poll(outboxRows, { timeout: 10_000 }).toBe(0);
+    expect(b.sent).toEqual(["98", "99", "100", "101", "102"]);
+    expect(a.sent).toHaveLength(5);
+
+    // The first relay stands by again (waiting for the lock in the server), and stops without hanging.
+    await first.stop();
+    await second.stop();
+    expect(await lockHolder(lockKey)).toBeUndefined();
+  });
+
+  it("republishes, in order, what a leader published but could not delete before its connection died", async () => {
+    const lockKey = relayKey();
+    let letAck: () => void = () => undefined;
+    const acked = new Promise<void>((resolve) => {
+      letAck = resolve;
+    });
+    let published = false;
+    const a = recordingProducer(async () => {
+      published = true;
+      await acked;
+    });
+    const b = recordingProducer();
+    const first = relay({ pool: instancePool(), producer: a.producer, lockKey, pollIntervalMs: 20 });
+    const second = relay({ pool: instancePool(), producer: b.producer, lockKey, pollIntervalMs: 20 });
+    await first.start();
+    await second.start();
+
+    await insertRows([208, 209, 210]);
+    first.notify();
+    await expect.poll(() => published, { timeout: 10_000 }).toBe(true);
+    // Between the broker's acknowledgement and the delete, the leader's session dies.
+    await admin.query("select pg_terminate_backend($1)", [await lockHolder(lockKey)]);
+    letAck();
+
+    await expect.poll(outboxRows, { timeout: 10_000 }).toBe(0);
+    expect(a.sent).toEqual(["208", "209"]);
+    expect(b.sent).toEqual(["208", "209", "210"]);
+    expect(second.leading).toBe(true);
+    await first.stop();
+    await second.stop();
+  });
+
+  it("wakes the leader with the standby's commits through the channel, and ignores its own instance's notifications", async () => {
+    const lockKey = relayKey();
+    const channel = `relay_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
+    const a = recordingProducer();
+    const b = recordingProducer();
+    // Polling is out of the picture: only a notification can wake the leader within the test.
+    const pollIntervalMs = 600_000;
+    const first = relay({
+      pool: instancePool(),
+      producer: a.producer,
+      lockKey,
+      channel,
+      instanceId: "a",
+      pollIntervalMs,
+    });
+    const second = relay({
+      pool: instancePool(),
+      producer: b.producer,
+      lockKey,
+      channel,
+      instanceId: "b",
+      pollIntervalMs,
+    });
+    await first.start();
+    await second.start();
+    expect(first.leading).toBe(true);
+    const heard: string[] = [];
+    const listener = new pg.Client({ connectionString: inject("orderDatabaseUrl") });
+    await listener.connect();
+    listener.on("notification", (message) => heard.push(message.payload ?? ""));
+    await listener.query(`LISTEN "${channel}"`);
+    try {
+      await insertRows([301]);
+      first.notify();
+      await expect.poll(() => a.sent, { timeout: 5_000 }).toEqual(["301"]);
+
+      await insertRows([302]);
+      second.notify();
+      await expect.poll(() => a.sent, { timeout: 5_000 }).toEqual(["301", "302"]);
+      // The leader woke itself without a word on the channel; the standby announced its commit.
+      await expect.poll(() => heard, { timeout: 5_000 }).toEqual(["b"]);
+
+      await insertRows([303]);
+      await admin.query("select pg_notify($1, 'a')", [channel]);
+      await expect.poll(() => heard, { timeout: 5_000 }).toEqual(["b", "a"]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(a.sent).toEqual(["301", "302"]);
+      await admin.query("select pg_notify($1, 'someone else')", [channel]);
+      await expect.poll(() => a.sent, { timeout: 5_000 }).toEqual(["301", "302", "303"]);
+      expect(b.sent).toEqual([]);
+    } finally {
+      await listener.end();
+      await first.stop();
+      await second.stop();
+    }
   });
 });

@@ -37,7 +37,11 @@ export interface ServiceMessagingOptions {
   config: MessagingConfig;
   /** A plain pool on the service's database (see `createPool`), where its outbox is. */
   pool: pg.Pool;
-  /** The advisory lock that elects the one relay of that database, and its outbox's NOTIFY channel. */
+  /**
+   * The session advisory lock that elects the one relay of that database (held on a connection of
+   * `pool` for as long as it leads or stands by), and the channel on which instances whose relay
+   * does not lead wake the one that does.
+   */
   outbox: { lockKey: number; channel: string };
   logger: Logger;
   metrics: Registry;
@@ -127,7 +131,11 @@ export class ServiceMessaging {
     key: keyFor(event),
   });
 
-  /** Publish at once: the relay of this process need not wait for the database's notification. */
+  /**
+   * Call after each commit that wrote outbox rows, outside the transaction: the relay publishes at
+   * once if it leads, and if it does not, the leader (in another instance) is told on the outbox
+   * channel — one notification in flight at most, however many commits call this meanwhile.
+   */
   notify(): void {
     this.relay.notify();
   }
