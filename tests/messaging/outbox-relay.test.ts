@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
-import { OutboxRelay } from "@stocksaga/messaging";
-import { createLogger } from "@stocksaga/platform";
+import { createPool, inTransaction, OutboxRelay } from "@stocksaga/messaging";
+import { createLogger, Registry } from "@stocksaga/platform";
 import type { Message, Producer, ProducerBatch } from "kafkajs";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -284,5 +284,65 @@ describe("the outbox relay", () => {
       await first.stop();
       await second.stop();
     }
+  });
+
+  /** A sample's value in the registry's text exposition. */
+  async function sample(registry: Registry, series: string): Promise<number | undefined> {
+    const line = (await registry.metrics()).split("\n").find((l) => l.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+
+  function countingPool(registry: Registry): pg.Pool {
+    const url = new URL(inject("orderDatabaseUrl"));
+    url.searchParams.set("options", `-c search_path=${schema}`);
+    const counted = createPool(url.toString(), 3, { metrics: registry, name: "relay" });
+    pools.push(counted);
+    return counted;
+  }
+
+  it("counts every statement of a pool and of the clients it hands out, and transactions by outcome", async () => {
+    const registry = new Registry();
+    const counted = countingPool(registry);
+    await counted.query("select 1");
+    await inTransaction(counted, (client) => client.query("select 2"));
+    await expect(
+      inTransaction(counted, async (client) => {
+        await client.query("select 3");
+        throw new Error("refused");
+      }),
+    ).rejects.toThrow("refused");
+
+    expect(await sample(registry, 'stocksaga_db_statements_total{pool="relay"}')).toBe(7);
+    expect(await sample(registry, 'stocksaga_db_transactions_total{pool="relay",outcome="commit"}')).toBe(1);
+    expect(await sample(registry, 'stocksaga_db_transactions_total{pool="relay",outcome="rollback"}')).toBe(
+      1,
+    );
+  });
+
+  it("relays a batch in two statements: no transaction, no lock statement, no second look", async () => {
+    const registry = new Registry();
+    const { producer, sent } = recordingProducer();
+    const leader = relay({
+      pool: countingPool(registry),
+      producer,
+      lockKey: relayKey(),
+      pollIntervalMs: 600_000,
+    });
+    await leader.start();
+    const statements = async () =>
+      (await sample(registry, 'stocksaga_db_statements_total{pool="relay"}')) ?? 0;
+    // Taking the lead (the session's settings, the lock) and a first drain that found nothing;
+    // from here on, only a wake-up makes it look again.
+    await expect.poll(statements, { timeout: 5_000 }).toBe(3);
+    const before = await statements();
+
+    await insertRows([401]);
+    leader.notify();
+    await expect.poll(() => sent, { timeout: 5_000 }).toEqual(["401"]);
+    await expect.poll(outboxRows, { timeout: 5_000 }).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await statements()) - before).toBe(2);
+    expect(await sample(registry, 'stocksaga_db_transactions_total{pool="relay",outcome="commit"}')).toBe(0);
+    await leader.stop();
   });
 });

@@ -62,6 +62,8 @@ export interface SubscriptionOptions<Event extends { type: string }> {
   hooks?: SubscriptionHooks;
   /** Fields for the log lines about a decoded event (its order id, trace id). */
   logContext?: (event: Event) => Record<string, unknown>;
+  /** Given the kafkajs consumer once, to listen to its instrumentation events (request counts). */
+  instrument?: (consumer: Consumer) => void;
 }
 
 /** What one delivery decoded to, for the lines and hooks about its failures. */
@@ -146,6 +148,7 @@ export class Subscription<Event extends { type: string }> {
       heartbeatInterval: 3_000,
       retry: { retries: 10 },
     });
+    options.instrument?.(this.consumer);
     const { GROUP_JOIN, CRASH, STOP, DISCONNECT } = this.consumer.events;
     this.consumer.on(GROUP_JOIN, ({ payload }) => {
       this.joinedGroup = true;

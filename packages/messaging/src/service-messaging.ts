@@ -8,14 +8,19 @@ import {
   topicName,
 } from "@stocksaga/contracts";
 import type { ReadinessCheck, ServiceConfig } from "@stocksaga/platform";
-import type { Kafka, Producer } from "kafkajs";
+import type { Consumer, Kafka, Producer } from "kafkajs";
 import type pg from "pg";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { type BatchHandler, Subscription } from "./consumer.js";
 import { eventLogContext, logPublished } from "./event-logging.js";
 import { createKafka, createProducer } from "./kafka.js";
-import { consumerLagMetrics, outboxRelayMetrics, subscriptionMetrics } from "./metrics.js";
+import {
+  consumerLagMetrics,
+  kafkaRequestMetrics,
+  outboxRelayMetrics,
+  subscriptionMetrics,
+} from "./metrics.js";
 import { OutboxRelay } from "./outbox-relay.js";
 
 /** What a service's messaging reads of its config: shared keys, and the service's own consumer group. */
@@ -76,6 +81,7 @@ export class ServiceMessaging {
     private readonly kafka: Kafka,
     private readonly producer: Producer,
     private readonly relay: OutboxRelay,
+    private readonly countConsumerRequests: (consumer: Consumer) => void,
   ) {
     const registryUrl = options.config.SCHEMA_REGISTRY_URL;
     this.readiness = [
@@ -97,6 +103,8 @@ export class ServiceMessaging {
     });
     const kafka = createKafka({ clientId: options.clientId, brokers: config.KAFKA_BROKERS, logger });
     const producer = createProducer(kafka);
+    const kafkaRequests = kafkaRequestMetrics(metrics);
+    kafkaRequests.countProducer(producer);
     await producer.connect();
 
     const relayMetrics = outboxRelayMetrics(metrics, { backlog: () => relay.backlog(), logger });
@@ -122,7 +130,7 @@ export class ServiceMessaging {
       },
     });
     await relay.start();
-    return new ServiceMessaging(options, codec, kafka, producer, relay);
+    return new ServiceMessaging(options, codec, kafka, producer, relay, kafkaRequests.countConsumer);
   }
 
   /** Where an event is published: the topic of its type, keyed by the aggregate whose order matters. */
@@ -157,6 +165,7 @@ export class ServiceMessaging {
       onFatal,
       hooks: subscriptionMetrics(metrics),
       logContext: eventLogContext,
+      instrument: this.countConsumerRequests,
     });
     await this.subscription.start();
     this.lag = consumerLagMetrics(metrics, {
