@@ -4,7 +4,7 @@ import { createPool, inTransaction, OutboxRelay } from "@stocksaga/messaging";
 import { createLogger, Registry } from "@stocksaga/platform";
 import type { Message, Producer, ProducerBatch } from "kafkajs";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 
 const silent = createLogger("test", "silent", new Writable({ write: (_c, _e, cb) => cb() }));
 
@@ -62,14 +62,13 @@ describe("the outbox relay", () => {
     return { producer, sent };
   }
 
+  /** Commits rows with these ids together, as one business transaction would. */
   async function insertRows(ids: readonly number[]): Promise<void> {
-    for (const id of ids) {
-      await admin.query(
-        `insert into ${schema}.outbox (id, event_id, event_type, topic, message_key, payload)
-         values ($1, $2, 'OrderRequested', 'order-events', 'k', '{}')`,
-        [id, randomUUID()],
-      );
-    }
+    await admin.query(
+      `insert into ${schema}.outbox (id, event_id, event_type, topic, message_key, payload)
+       select id, gen_random_uuid(), 'OrderRequested', 'order-events', 'k', '{}' from unnest($1::bigint[]) as id`,
+      [ids],
+    );
   }
 
   async function outboxRows(): Promise<number> {
@@ -92,6 +91,12 @@ describe("the outbox relay", () => {
     return 0x5a6a_0000 + Math.floor(Math.random() * 0xffff);
   }
 
+  /** Relays of the running test, all stopped after it (a stop is idempotent). */
+  const relays: OutboxRelay[] = [];
+  afterEach(async () => {
+    await Promise.all(relays.splice(0).map((r) => r.stop()));
+  });
+
   function relay(options: {
     pool: pg.Pool;
     producer: Producer;
@@ -100,12 +105,14 @@ describe("the outbox relay", () => {
     instanceId?: string;
     pollIntervalMs?: number;
   }): OutboxRelay {
-    return new OutboxRelay({
+    const created = new OutboxRelay({
       ...options,
       logger: silent,
       batchSize: 2,
       toMessage: (row) => ({ key: row.messageKey, value: String(row.id) }),
     });
+    relays.push(created);
+    return created;
   }
 
   it("publishes in id order across a power of ten (numbers, not text), then deletes what it published", async () => {

@@ -71,6 +71,7 @@ const DELETE_PUBLISHED = "delete from outbox where id = any($1::bigint[])";
 export class OutboxRelay {
   private running = false;
   private loop: Promise<void> | undefined;
+  private stopped: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   /** Set by a wake-up that came while the relay was busy, so that it is not lost. */
   private woken = false;
@@ -125,8 +126,16 @@ export class OutboxRelay {
     this.loop = this.run();
   }
 
-  /** Publishes what is committed now (unless another relay leads), then stops. */
-  async stop(): Promise<void> {
+  /**
+   * Publishes what is committed now (unless another relay leads), then stops, and resolves once
+   * the lead is free for another relay to take. Calling it again waits for the same stop.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.shutdown();
+    return this.stopped;
+  }
+
+  private async shutdown(): Promise<void> {
     this.running = false;
     this.stopping.abort();
     this.wake?.();
@@ -140,7 +149,7 @@ export class OutboxRelay {
     }
     await this.vacuum.stop();
     await this.announce?.settled();
-    this.leadership.resign();
+    await this.leadership.resign();
   }
 
   /**

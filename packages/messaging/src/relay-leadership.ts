@@ -103,21 +103,36 @@ export class RelayLeadership {
   }
 
   /**
-   * Ends the session: the server releases the lock and the LISTEN with it. The connection is
-   * closed rather than pooled again, so that no pooled connection carries either.
+   * Ends the session: the lock is released before this resolves (so a standby can take over at
+   * once), and the connection is closed rather than pooled again, with its LISTEN and settings.
    */
-  resign(): void {
+  async resign(): Promise<void> {
     const session = this.session;
     this.session = undefined;
     if (!session) return;
     session.leading = false;
+    session.client.removeAllListeners("notification");
+    if (!session.broken) {
+      // Closing the connection releases the lock too, but only once the server has seen it go.
+      await session.client
+        .query("select pg_advisory_unlock_all()")
+        .catch((error: unknown) =>
+          this.options.logger.warn({ err: error }, "could not release the relay's lock"),
+        );
+    }
+    session.client.release(session.broken ?? true);
+  }
+
+  /** Lets go of a broken session, whose lock the server released with its connection. */
+  private discard(session: Session): void {
+    if (this.session === session) this.session = undefined;
     session.client.removeAllListeners("notification");
     session.client.release(session.broken ?? true);
   }
 
   /** The session, opened anew when there is none or the last one broke. */
   private async connected(): Promise<Session> {
-    if (this.session?.broken) this.resign();
+    if (this.session?.broken) this.discard(this.session);
     if (this.session) return this.session;
     const client = await this.options.pool.connect();
     const session: Session = { client, pid: 0, leading: false, broken: undefined, waiting: undefined };
