@@ -2,8 +2,14 @@ import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
 import { type IntegrationEvent, type StockReserved, topicName } from "@stocksaga/contracts";
 import { SAMPLE_EVENTS } from "@stocksaga/contracts/fixtures";
-import { createProducer, DEAD_LETTER_HEADERS, InvalidEventError, Subscription } from "@stocksaga/messaging";
-import { createLogger } from "@stocksaga/platform";
+import {
+  createProducer,
+  DEAD_LETTER_HEADERS,
+  InvalidEventError,
+  kafkaRequestMetrics,
+  Subscription,
+} from "@stocksaga/messaging";
+import { createLogger, Registry } from "@stocksaga/platform";
 import type { Kafka, Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../support/api.js";
@@ -118,5 +124,55 @@ describe("a subscription", () => {
     ]);
     expect(letters[0]?.message.value?.toString()).toBe("not avro at all");
     expect(letters[2]?.message.value?.equals(encodedWrongType)).toBe(true);
+  });
+
+  it("counts the Kafka requests of its producer and its consumer, by API", async () => {
+    const registry = new Registry();
+    const requests = kafkaRequestMetrics(registry);
+    const counted = createProducer(kafka);
+    requests.countProducer(counted);
+    await counted.connect();
+    const codec = await testCodec();
+    const orderId = randomUUID();
+    const event: StockReserved = {
+      ...SAMPLE_EVENTS.StockReserved,
+      orderId,
+      metadata: { ...SAMPLE_EVENTS.StockReserved.metadata, eventId: randomUUID() },
+    };
+    const requestsOf = async (client: string, api: string) => {
+      const series = `stocksaga_kafka_requests_total{client="${client}",api="${api}"} `;
+      const line = (await registry.metrics()).split("\n").find((l) => l.startsWith(series));
+      return line === undefined ? 0 : Number(line.slice(series.length));
+    };
+    try {
+      await counted.send({ topic, messages: [{ key: orderId, value: codec.encode(event) }] });
+      expect(await requestsOf("producer", "Produce")).toBe(1);
+    } finally {
+      await counted.disconnect();
+    }
+
+    const handled: string[] = [];
+    const subscription = new Subscription<IntegrationEvent>({
+      kafka,
+      groupId: `test-${randomUUID()}`,
+      topics: [topic],
+      decode: (_topic, value) => codec.decode(topicName("reservation-events"), value),
+      handle: async ({ event: received }) => {
+        if (received.type === "StockReserved") handled.push(received.orderId);
+      },
+      deadLetters: { producer, topic: deadLetters },
+      logger: silent,
+      instrument: requests.countConsumer,
+    });
+    await subscription.start();
+    try {
+      await eventually("the counted message to be handled", async () =>
+        handled.includes(orderId) ? true : undefined,
+      );
+    } finally {
+      await subscription.stop();
+    }
+    expect(await requestsOf("consumer", "Fetch")).toBeGreaterThanOrEqual(1);
+    expect(await requestsOf("consumer", "Produce")).toBe(0);
   });
 });

@@ -33,7 +33,7 @@ function fakeKafka() {
           key: Buffer.from("order-1"),
           value: Buffer.from(value),
           offset: String(nextOffset++),
-          headers: {},
+          headers: { traceparent: Buffer.from(`00-${value.length}`) },
         })),
       },
       resolveOffset: (offset: string) => resolved.push(offset),
@@ -47,10 +47,10 @@ function fakeKafka() {
   return { kafka, deliver, deliverBatch, resolved };
 }
 
-function recorder() {
+function recorder(level = "info") {
   const lines: Record<string, unknown>[] = [];
   const logger = pino(
-    { level: "info" },
+    { level },
     new Writable({
       write: (chunk, _encoding, callback) => {
         lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
@@ -280,5 +280,82 @@ describe("Subscription batches", () => {
     await deliver("never");
     expect(lookups).toBe(5);
     expect(deadLettered).toEqual([["order-events", "DECODE_UNKNOWN_SCHEMA_ID", undefined]]);
+  });
+});
+
+describe("Subscription log lines per run", () => {
+  const event = (orderId: string) =>
+    JSON.stringify({ type: "OrderConfirmed", orderId, traceId: `t-${orderId}` });
+
+  function loggedSubscription(kafka: Kafka, level: string) {
+    const { lines, logger } = recorder(level);
+    const contexts: string[] = [];
+    const headers: Record<string, string>[] = [];
+    const handledHook: string[] = [];
+    const subscription = new Subscription<TestEvent>({
+      kafka,
+      groupId: "g",
+      topics: ["order-events"],
+      decode: (_topic, value) => JSON.parse(value.toString()) as TestEvent,
+      handleBatch: async (messages) => {
+        headers.push(...messages.filter((m) => m.event.orderId === "b").map((m) => ({ ...m.headers })));
+        return messages.map(() => undefined);
+      },
+      deadLetters,
+      logger,
+      hooks: { handled: (_topic, type) => handledHook.push(type) },
+      logContext: (e) => {
+        contexts.push(e.orderId);
+        return { orderId: e.orderId, traceId: e.traceId };
+      },
+    });
+    return { subscription, lines, contexts, headers, handledHook };
+  }
+
+  it("logs one line per run at info, and computes no event's log context", async () => {
+    const { kafka, deliverBatch } = fakeKafka();
+    const { subscription, lines, contexts, headers, handledHook } = loggedSubscription(kafka, "info");
+    await subscription.start();
+    await deliverBatch([event("a"), event("b"), event("c")]);
+
+    expect(lines.filter((line) => String(line.msg).startsWith("handled"))).toEqual([
+      expect.objectContaining({
+        msg: "handled events",
+        topic: "order-events",
+        partition: 0,
+        fromOffset: "7",
+        toOffset: "9",
+        events: 3,
+      }),
+    ]);
+    expect(contexts).toEqual([]);
+    expect(handledHook).toEqual(["OrderConfirmed", "OrderConfirmed", "OrderConfirmed"]);
+    // Headers are decoded when a handler reads them, and only then.
+    expect(headers).toEqual([{ traceparent: `00-${event("b").length}` }]);
+  });
+
+  it("adds a line per event, with its log context, at debug", async () => {
+    const { kafka, deliverBatch } = fakeKafka();
+    const { subscription, lines } = loggedSubscription(kafka, "debug");
+    await subscription.start();
+    await deliverBatch([event("a"), event("b")]);
+
+    const handled = lines.filter((line) => String(line.msg).startsWith("handled"));
+    expect(handled.map((line) => line.msg)).toEqual([
+      "handled OrderConfirmed",
+      "handled OrderConfirmed",
+      "handled events",
+    ]);
+    expect(handled[1]).toMatchObject({ orderId: "b", traceId: "t-b", offset: "8", partition: 0 });
+  });
+
+  it("logs nothing per run at warn", async () => {
+    const { kafka, deliverBatch } = fakeKafka();
+    const { subscription, lines, contexts, handledHook } = loggedSubscription(kafka, "warn");
+    await subscription.start();
+    await deliverBatch([event("a"), event("b")]);
+    expect(lines).toEqual([]);
+    expect(contexts).toEqual([]);
+    expect(handledHook).toHaveLength(2);
   });
 });

@@ -62,6 +62,8 @@ export interface SubscriptionOptions<Event extends { type: string }> {
   hooks?: SubscriptionHooks;
   /** Fields for the log lines about a decoded event (its order id, trace id). */
   logContext?: (event: Event) => Record<string, unknown>;
+  /** Given the kafkajs consumer once, to listen to its instrumentation events (request counts). */
+  instrument?: (consumer: Consumer) => void;
 }
 
 /** What one delivery decoded to, for the lines and hooks about its failures. */
@@ -85,20 +87,40 @@ function headersOf(message: KafkaMessage): Record<string, string> {
   return out;
 }
 
+/** A delivery as handlers see it; its headers are decoded only if a handler reads them. */
+class Consumed<Event> implements ConsumedMessage<Event> {
+  readonly offset: string;
+  readonly key: string | null;
+  private decodedHeaders: Record<string, string> | undefined;
+
+  constructor(
+    readonly event: Event,
+    readonly topic: string,
+    readonly partition: number,
+    private readonly message: KafkaMessage,
+  ) {
+    this.offset = message.offset;
+    this.key = message.key?.toString() ?? null;
+  }
+
+  get headers(): Readonly<Record<string, string>> {
+    this.decodedHeaders ??= headersOf(this.message);
+    return this.decodedHeaders;
+  }
+}
+
 function consumed<Event>(
   topic: string,
   partition: number,
   message: KafkaMessage,
   event: Event,
 ): ConsumedMessage<Event> {
-  return {
-    event,
-    topic,
-    partition,
-    offset: message.offset,
-    key: message.key?.toString() ?? null,
-    headers: headersOf(message),
-  };
+  return new Consumed(event, topic, partition, message);
+}
+
+/** The messages of one run that were applied, for its one log line. */
+interface RunTally {
+  handled: number;
 }
 
 /** Why a message that can never be applied is dead-lettered; undefined for a failure worth retrying. */
@@ -146,6 +168,7 @@ export class Subscription<Event extends { type: string }> {
       heartbeatInterval: 3_000,
       retry: { retries: 10 },
     });
+    options.instrument?.(this.consumer);
     const { GROUP_JOIN, CRASH, STOP, DISCONNECT } = this.consumer.events;
     this.consumer.on(GROUP_JOIN, ({ payload }) => {
       this.joinedGroup = true;
@@ -216,10 +239,25 @@ export class Subscription<Event extends { type: string }> {
     for (let from = 0; from < batch.messages.length; from += size) {
       if (this.stopping || !isRunning() || isStale()) return;
       const run = batch.messages.slice(from, from + size);
-      if (run.length > 1 && this.options.handleBatch) await this.processRun(partition, run);
-      else for (const message of run) await this.processOne({ ...partition, message });
+      const tally: RunTally = { handled: 0 };
+      const started = performance.now();
+      if (run.length > 1 && this.options.handleBatch) await this.processRun(partition, run, tally);
+      else for (const message of run) await this.processOne({ ...partition, message }, tally);
       const last = run.at(-1);
       if (last) resolveOffset(last.offset);
+      if (tally.handled > 0 && this.logger.isLevelEnabled("info")) {
+        this.logger.info(
+          {
+            topic: batch.topic,
+            partition: batch.partition,
+            fromOffset: run[0]?.offset,
+            toOffset: last?.offset,
+            events: tally.handled,
+            durationMs: Math.round(performance.now() - started),
+          },
+          "handled events",
+        );
+      }
       await heartbeat();
       await commitOffsetsIfNecessary();
     }
@@ -229,6 +267,7 @@ export class Subscription<Event extends { type: string }> {
   private async processRun(
     partition: { topic: string; partition: number; heartbeat: () => Promise<void> },
     run: readonly KafkaMessage[],
+    tally: RunTally,
   ): Promise<void> {
     const handleBatch = this.options.handleBatch;
     if (!handleBatch) throw new Error("processRun needs handleBatch");
@@ -247,7 +286,7 @@ export class Subscription<Event extends { type: string }> {
       }
     } catch (error) {
       this.logger.warn({ err: error, topic, partition: partition.partition }, "decoding a batch failed");
-      for (const message of run) await this.processOne({ ...partition, message });
+      for (const message of run) await this.processOne({ ...partition, message }, tally);
       return;
     }
     const applicable = decoded.filter((entry) => entry.event !== undefined);
@@ -271,7 +310,7 @@ export class Subscription<Event extends { type: string }> {
         },
         "handling a batch failed; handling its messages one at a time",
       );
-      for (const message of run) await this.processOne({ ...partition, message });
+      for (const message of run) await this.processOne({ ...partition, message }, tally);
       return;
     }
     const durationMs = performance.now() - started;
@@ -279,7 +318,7 @@ export class Subscription<Event extends { type: string }> {
       const outcome = outcomes[index];
       if (outcome) entry.refusal = { reason: outcome.reason, detail: outcome.message };
       else if (entry.event)
-        this.handled(topic, partition.partition, entry.message.offset, entry.event, durationMs);
+        this.handled(topic, partition.partition, entry.message.offset, entry.event, durationMs, tally);
     });
     for (const { message, event, refusal } of decoded) {
       if (!refusal) continue;
@@ -293,12 +332,15 @@ export class Subscription<Event extends { type: string }> {
     }
   }
 
-  private async processOne(payload: {
-    topic: string;
-    partition: number;
-    message: KafkaMessage;
-    heartbeat: () => Promise<void>;
-  }): Promise<void> {
+  private async processOne(
+    payload: {
+      topic: string;
+      partition: number;
+      message: KafkaMessage;
+      heartbeat: () => Promise<void>;
+    },
+    tally: RunTally,
+  ): Promise<void> {
     const { topic, partition, message, heartbeat } = payload;
     const initialMs = this.options.retry?.initialMs ?? 100;
     const maxMs = this.options.retry?.maxMs ?? 10_000;
@@ -306,7 +348,7 @@ export class Subscription<Event extends { type: string }> {
     for (let attempt = 1; ; attempt++) {
       if (this.stopping) throw new StoppingError();
       try {
-        await this.attempt(payload, delivery);
+        await this.attempt(payload, delivery, tally);
         return;
       } catch (error) {
         if (error instanceof StoppingError) throw error;
@@ -354,11 +396,22 @@ export class Subscription<Event extends { type: string }> {
     }
   }
 
-  /** One info line `handled <EventType>` once its effect is durable, and the hook. */
-  private handled(topic: string, partition: number, offset: string, event: Event, durationMs: number): void {
+  /**
+   * The hook, once the event's effect is durable, and at debug level a line `handled <EventType>`
+   * with the event's log context; at info the run gets one line (`handled events`) instead.
+   */
+  private handled(
+    topic: string,
+    partition: number,
+    offset: string,
+    event: Event,
+    durationMs: number,
+    tally: RunTally,
+  ): void {
+    tally.handled++;
     this.options.hooks?.handled?.(topic, event.type, durationMs);
-    if (this.logger.isLevelEnabled("info")) {
-      this.logger.info({ ...this.contextOf({ event }), topic, partition, offset }, `handled ${event.type}`);
+    if (this.logger.isLevelEnabled("debug")) {
+      this.logger.debug({ ...this.contextOf({ event }), topic, partition, offset }, `handled ${event.type}`);
     }
   }
 
@@ -369,6 +422,7 @@ export class Subscription<Event extends { type: string }> {
   private async attempt(
     { topic, partition, message }: { topic: string; partition: number; message: KafkaMessage },
     delivery: Delivery<Event>,
+    tally: RunTally,
   ): Promise<void> {
     const origin = { topic, partition, offset: message.offset, groupId: this.options.groupId };
     let event: Event;
@@ -386,7 +440,7 @@ export class Subscription<Event extends { type: string }> {
     const started = performance.now();
     try {
       await this.handle(consumed(topic, partition, message, event));
-      this.handled(topic, partition, message.offset, event, performance.now() - started);
+      this.handled(topic, partition, message.offset, event, performance.now() - started, tally);
     } catch (error) {
       if (error instanceof InvalidEventError) {
         await this.deadLetter(origin, message, error.reason, error.message, delivery);

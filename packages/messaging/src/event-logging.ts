@@ -16,12 +16,21 @@ export function eventLogContext(event: IntegrationEvent): Record<string, string>
   };
 }
 
-/** One info line `published <EventType>` per outbox row the relay moved to Kafka. */
+/**
+ * One info line `published events` per batch the relay moved to Kafka; at debug level, one line
+ * `published <EventType>` per row with the event's log context (computed only then).
+ */
 export function logPublished(logger: Logger, rows: readonly OutboxRow[]): void {
-  for (const row of rows) {
-    logger.info(
-      { ...eventLogContext(row.payload as IntegrationEvent), topic: row.topic },
-      `published ${row.eventType}`,
-    );
+  if (rows.length === 0) return;
+  if (logger.isLevelEnabled("debug")) {
+    for (const row of rows) {
+      logger.debug(
+        { ...eventLogContext(row.payload as IntegrationEvent), topic: row.topic },
+        `published ${row.eventType}`,
+      );
+    }
+  }
+  if (logger.isLevelEnabled("info")) {
+    logger.info({ events: rows.length, fromId: rows[0]?.id, toId: rows.at(-1)?.id }, "published events");
   }
 }

@@ -6,6 +6,7 @@ export {
   type SubscriptionHooks,
   type SubscriptionOptions,
 } from "./consumer.js";
+export { type DatabaseTally, databaseMetrics } from "./database-metrics.js";
 export { DEAD_LETTER_HEADERS, type DeadLetter, publishDeadLetter } from "./dead-letters.js";
 export { type Causation, causedBy, eventMetadata, startedByClock } from "./envelope.js";
 export { type DecodeFailure, InvalidEventError, isDecodeFailure } from "./errors.js";
@@ -14,12 +15,13 @@ export { createKafka, createProducer } from "./kafka.js";
 export {
   type ConsumerLagOptions,
   consumerLagMetrics,
+  kafkaRequestMetrics,
   outboxRelayMetrics,
   subscriptionMetrics,
 } from "./metrics.js";
 export { OutboxRelay, type OutboxRelayOptions, type OutboxRow } from "./outbox-relay.js";
 export { type OutboxEntry, outboxEntry, writeOutbox } from "./outbox-write.js";
-export { createPool } from "./pool.js";
+export { createPool, type PoolOptions } from "./pool.js";
 export {
   type ConsumeOptions,
   type MessagingConfig,

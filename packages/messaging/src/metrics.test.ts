@@ -1,9 +1,15 @@
+import { EventEmitter } from "node:events";
 import { Writable } from "node:stream";
-import type { Kafka } from "kafkajs";
+import type { Consumer, Kafka, Producer } from "kafkajs";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { consumerLagMetrics, outboxRelayMetrics, subscriptionMetrics } from "./metrics.js";
+import {
+  consumerLagMetrics,
+  kafkaRequestMetrics,
+  outboxRelayMetrics,
+  subscriptionMetrics,
+} from "./metrics.js";
 import type { OutboxRow } from "./outbox-relay.js";
 
 const lines: string[] = [];
@@ -235,5 +241,46 @@ describe("consumer lag metrics", () => {
     expect(text).not.toMatch(/^stocksaga_consumer_lag_messages\{/m);
     expect(lines.join("")).toContain("could not read consumer lag");
     await lag.stop();
+  });
+});
+
+describe("Kafka request metrics", () => {
+  /** A kafkajs client reduced to its instrumentation: `request` plays one answered request. */
+  function instrumented(prefix: string) {
+    const emitter = new EventEmitter();
+    const events = { REQUEST: `${prefix}.network.request` };
+    const client = {
+      events,
+      on: (name: string, listener: (event: unknown) => void) => emitter.on(name, listener),
+    };
+    const request = (apiName: string) => emitter.emit(events.REQUEST, { payload: { apiName } });
+    return { client, request };
+  }
+
+  it("counts the requests of the producer and of the consumer, by API", async () => {
+    const registry = new Registry();
+    const requests = kafkaRequestMetrics(registry);
+    const producer = instrumented("producer");
+    const consumer = instrumented("consumer");
+    requests.countProducer(producer.client as unknown as Producer);
+    requests.countConsumer(consumer.client as unknown as Consumer);
+
+    producer.request("Metadata");
+    producer.request("Produce");
+    producer.request("Produce");
+    consumer.request("Fetch");
+
+    expect(
+      await sample(registry, "stocksaga_kafka_requests_total", { client: "producer", api: "Produce" }),
+    ).toBe(2);
+    expect(
+      await sample(registry, "stocksaga_kafka_requests_total", { client: "producer", api: "Metadata" }),
+    ).toBe(1);
+    expect(
+      await sample(registry, "stocksaga_kafka_requests_total", { client: "consumer", api: "Fetch" }),
+    ).toBe(1);
+    expect(
+      await sample(registry, "stocksaga_kafka_requests_total", { client: "consumer", api: "Produce" }),
+    ).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import type { Admin, Kafka } from "kafkajs";
+import type { Admin, Consumer, Kafka, Producer } from "kafkajs";
 import type { Logger } from "pino";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { SubscriptionHooks } from "./consumer.js";
@@ -201,6 +201,43 @@ export function consumerLagMetrics(
       admin = undefined;
       connecting = undefined;
       await client?.disconnect();
+    },
+  };
+}
+
+/**
+ * `stocksaga_kafka_requests_total{client, api}`: requests sent to the brokers, by the kafkajs client
+ * that sent them (`producer`, `consumer`) and the Kafka API (`Produce`, `Fetch`, `Metadata`,
+ * `OffsetCommit`, `Heartbeat`…), counted from kafkajs' instrumentation events as each is answered.
+ * `Produce` requests per published message show how well the relay's batches fill.
+ */
+export function kafkaRequestMetrics(registry: Registry): {
+  countProducer: (producer: Producer) => void;
+  countConsumer: (consumer: Consumer) => void;
+} {
+  const counts = new Map<string, { client: string; api: string; n: number }>();
+  new Counter({
+    name: "stocksaga_kafka_requests_total",
+    help: "Requests sent to the Kafka brokers, by client (producer, consumer) and API.",
+    labelNames: ["client", "api"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { client, api, n } of counts.values()) this.inc({ client, api }, n);
+    },
+  });
+  const count = (client: string, api: string) => {
+    const key = `${client} ${api}`;
+    const entry = counts.get(key);
+    if (entry) entry.n++;
+    else counts.set(key, { client, api, n: 1 });
+  };
+  return {
+    countProducer: (producer) => {
+      producer.on(producer.events.REQUEST, ({ payload }) => count("producer", payload.apiName));
+    },
+    countConsumer: (consumer) => {
+      consumer.on(consumer.events.REQUEST, ({ payload }) => count("consumer", payload.apiName));
     },
   };
 }

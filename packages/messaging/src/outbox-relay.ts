@@ -1,7 +1,11 @@
+import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Message, Producer } from "kafkajs";
 import type pg from "pg";
 import type { Logger } from "pino";
+import { CoalescedNotify } from "./coalesced-notify.js";
+import { OutboxVacuum } from "./outbox-vacuum.js";
+import { RelayLeadership } from "./relay-leadership.js";
 
 export interface OutboxRow {
   id: string;
@@ -15,15 +19,22 @@ export interface OutboxRow {
 }
 
 export interface OutboxRelayOptions {
+  /** The relay keeps one connection of this pool for itself (see `RelayLeadership`). */
   pool: pg.Pool;
   producer: Producer;
   /** Turns a stored row into the Kafka message (Avro value in the Confluent wire format). */
   toMessage: (row: OutboxRow) => Message;
   logger: Logger;
-  /** One relay per database publishes at a time: the holder of this advisory lock. */
+  /** One relay per database publishes at a time: the holder of this session advisory lock. */
   lockKey: number;
-  /** NOTIFY channel fired when outbox rows commit; polling covers a missed notification. */
+  /**
+   * The channel on which instances whose relay does not lead announce their commits to the one
+   * that does; polling covers a missed notification. Without it, only this process's commits
+   * (`notify`) and polling wake the relay.
+   */
   channel?: string;
+  /** Names this instance in its notifications, so that its own relay ignores them (default: random). */
+  instanceId?: string;
   batchSize?: number;
   pollIntervalMs?: number;
   /** Fault injection for the test harness: publish every row twice. */
@@ -35,71 +46,129 @@ export interface OutboxRelayOptions {
   };
   /** Failures in a row after which `stalled` reports the relay stuck (default 5, about 3 s of retries). */
   stallAfterFailures?: number;
-  /**
-   * Rows deleted after which the relay vacuums the outbox (default 1,000; 0 never), at most once
-   * every `vacuumIntervalMs` (default 5 s). Every row is inserted and deleted once, so the table is
-   * all dead tuples unless something vacuums it, and a bloated outbox makes every drain slower;
-   * autovacuum may be off, or too lazy for this churn.
-   */
+  /** Rows deleted after which the relay vacuums the outbox (default 1,000; 0 never). */
   vacuumAfterRows?: number;
+  /** How often it looks whether to vacuum (default 5 s). */
   vacuumIntervalMs?: number;
 }
 
-type DrainOutcome = { published: number; leader: boolean };
+/** `outbox.id`, the bigint: a bare `id` would sort by the text column of the same name. */
+const SELECT_BATCH = `select id::text as "id", event_id as "eventId", event_type as "eventType", topic,
+                             message_key as "messageKey", payload, headers, created_at as "createdAt"
+                        from outbox order by outbox.id limit $1`;
+const DELETE_PUBLISHED = "delete from outbox where id = any($1::bigint[])";
 
 /**
- * Moves committed outbox rows to Kafka in id order, then deletes them, in one database
- * transaction per batch. A crash between publish and delete republishes: delivery is at least
- * once, and every consumer's inbox makes that harmless.
+ * Moves committed outbox rows to Kafka in id order, then deletes them. The leader (see
+ * `RelayLeadership`) drains on its own connection in two statements per batch: select, and after
+ * the broker acknowledged the batch, delete. A crash or a lost connection between publish and
+ * delete republishes: delivery is at least once, and every consumer's inbox makes that harmless.
+ *
+ * It drains when woken — by `notify` after a commit in this process, by a notification from
+ * another instance, or by the poll timer — and again at once while batches come back full or a
+ * wake-up arrived during the drain; otherwise one drain per wake-up.
  */
 export class OutboxRelay {
   private running = false;
   private loop: Promise<void> | undefined;
+  private stopped: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   /** Set by a wake-up that came while the relay was busy, so that it is not lost. */
   private woken = false;
   private failuresInARow = 0;
   private lastError: unknown;
-  private deletedSinceVacuum = 0;
-  private lastVacuumAt = 0;
-  private listener: pg.PoolClient | undefined;
+  private readonly stopping = new AbortController();
   private readonly logger: Logger;
+  private readonly instanceId: string;
+  private readonly leadership: RelayLeadership;
+  private readonly vacuum: OutboxVacuum;
+  private readonly announce: CoalescedNotify | undefined;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.logger = options.logger.child({ component: "outbox-relay" });
+    this.instanceId = options.instanceId ?? randomUUID();
+    this.leadership = new RelayLeadership({
+      pool: options.pool,
+      lockKey: options.lockKey,
+      logger: this.logger,
+      ...(options.channel ? { channel: options.channel } : {}),
+      notified: (payload) => {
+        if (payload !== this.instanceId) this.wakeUp();
+      },
+      lost: () => this.wakeUp(),
+    });
+    this.vacuum = new OutboxVacuum({
+      db: options.pool,
+      logger: this.logger,
+      afterRows: options.vacuumAfterRows ?? 1_000,
+      intervalMs: options.vacuumIntervalMs ?? 5_000,
+    });
+    this.announce = options.channel
+      ? new CoalescedNotify({
+          db: options.pool,
+          channel: options.channel,
+          payload: this.instanceId,
+          logger: this.logger,
+        })
+      : undefined;
   }
 
+  /** Takes the lead if it is free, and starts relaying (as leader, or as standby). */
   async start(): Promise<void> {
     this.running = true;
-    if (this.options.channel) await this.listen(this.options.channel);
+    try {
+      await this.leadership.tryToLead();
+    } catch (error) {
+      this.recordFailure(error);
+      this.logger.warn({ err: error }, "could not reach the database; the relay will keep trying");
+    }
+    this.vacuum.start();
     this.loop = this.run();
   }
 
-  /** Publishes what is committed now, then stops. */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
-    await this.drainAll().catch((error: unknown) =>
-      this.logger.warn({ err: error }, "final outbox flush failed"),
-    );
-    if (this.listener) {
-      this.listener.removeAllListeners("notification");
-      await this.listener.query(`UNLISTEN *`).catch(() => undefined);
-      this.listener.release();
-      this.listener = undefined;
-    }
+  /**
+   * Publishes what is committed now (unless another relay leads), then stops, and resolves once
+   * the lead is free for another relay to take. Calling it again waits for the same stop.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.shutdown();
+    return this.stopped;
   }
 
-  /** Wakes the relay now (the writer committed rows in this process). */
-  notify(): void {
-    this.woken = true;
+  private async shutdown(): Promise<void> {
+    this.running = false;
+    this.stopping.abort();
     this.wake?.();
+    await this.leadership.stopWaiting();
+    await this.loop;
+    try {
+      const connection = (await this.leadership.tryToLead()) ? this.leadership.connection : undefined;
+      if (connection) while ((await this.drainOnce(connection)) > 0);
+    } catch (error) {
+      this.logger.warn({ err: error }, "final outbox flush failed");
+    }
+    await this.vacuum.stop();
+    await this.announce?.settled();
+    await this.leadership.resign();
+  }
+
+  /**
+   * Rows committed in this process: the relay drains now if it leads; if it does not, the leader
+   * (in another instance) is told through the channel.
+   */
+  notify(): void {
+    this.wakeUp();
+    if (this.running && !this.leadership.leading) this.announce?.send();
+  }
+
+  /** Whether this relay is the one that publishes the database's outbox. */
+  get leading(): boolean {
+    return this.leadership.leading;
   }
 
   /**
    * Why the relay is stuck, when it has failed `stallAfterFailures` times in a row (a row it cannot
-   * encode, the database or the broker gone): undefined while it is making progress.
+   * encode, the database or the broker gone): undefined while it is making progress, or standing by.
    */
   get stalled(): string | undefined {
     if (this.failuresInARow < (this.options.stallAfterFailures ?? 5)) return undefined;
@@ -112,138 +181,85 @@ export class OutboxRelay {
     return Number(rows[0]?.n ?? 0);
   }
 
-  private async listen(channel: string): Promise<void> {
-    try {
-      const listener = await this.options.pool.connect();
-      let released = false;
-      const release = (error: Error | true) => {
-        if (released) return;
-        released = true;
-        listener.release(error);
-      };
-      listener.on("notification", () => this.notify());
-      listener.on("error", (error) => {
-        this.logger.warn({ err: error }, "outbox listener lost; polling only");
-        if (this.listener === listener) this.listener = undefined;
-        release(error);
-      });
-      try {
-        await listener.query(`LISTEN "${channel.replaceAll('"', "")}"`);
-      } catch (error) {
-        release(error instanceof Error ? error : true);
-        throw error;
-      }
-      this.listener = listener;
-    } catch (error) {
-      this.logger.warn({ err: error }, "could not LISTEN for outbox notifications; polling only");
-    }
+  private wakeUp(): void {
+    this.woken = true;
+    this.wake?.();
   }
 
   private async run(): Promise<void> {
     const pollMs = this.options.pollIntervalMs ?? 250;
+    const batchSize = this.options.batchSize ?? 500;
     while (this.running) {
-      let outcome: DrainOutcome = { published: 0, leader: true };
-      // A notification from here on means rows may have committed after this drain looked.
-      this.woken = false;
-      try {
-        outcome = await this.drainOnce();
-        this.failuresInARow = 0;
-        this.lastError = undefined;
-      } catch (error) {
-        this.failuresInARow++;
-        this.lastError = error;
-        this.options.hooks?.failed?.(error);
-        const delay = Math.min(5_000, 100 * 2 ** Math.min(this.failuresInARow, 6));
-        const line = { err: error, retryInMs: delay, failuresInARow: this.failuresInARow };
-        if (this.stalled) this.logger.error(line, "outbox relay is stalled; retrying");
-        else this.logger.warn(line, "outbox relay failed; retrying");
-        await sleep(delay);
+      const connection = this.leadership.connection;
+      if (!connection) {
+        await this.campaign();
         continue;
       }
-      if (outcome.published > 0) this.deletedSinceVacuum += outcome.published;
-      const vacuumAfter = this.options.vacuumAfterRows ?? 1_000;
-      if (
-        vacuumAfter > 0 &&
-        this.deletedSinceVacuum >= vacuumAfter &&
-        performance.now() - this.lastVacuumAt >= (this.options.vacuumIntervalMs ?? 5_000)
-      ) {
-        this.deletedSinceVacuum = 0;
-        this.lastVacuumAt = performance.now();
-        await this.vacuum();
+      // A wake-up from here on means rows may have committed after this drain looked.
+      this.woken = false;
+      let published: number;
+      try {
+        published = await this.drainOnce(connection);
+        this.recordSuccess();
+      } catch (error) {
+        await this.backOff(error);
+        continue;
       }
-      if (outcome.published > 0 || this.woken || !this.running) continue;
-      // Idle (or standby): sleep until notified or the poll interval passes; a standby polls slower.
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, outcome.leader ? pollMs : pollMs * 4);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
+      if (published >= batchSize || this.woken) continue;
+      await this.idle(pollMs);
     }
   }
 
-  /** Reclaims the dead rows of the outbox (outside any transaction, as VACUUM must be). */
-  private async vacuum(): Promise<void> {
-    const started = performance.now();
+  /** Waits to lead (another relay may hold the lock for as long as it lives). */
+  private async campaign(): Promise<void> {
     try {
-      await this.options.pool.query("vacuum (analyze) outbox");
-      this.logger.debug({ durationMs: Math.round(performance.now() - started) }, "vacuumed the outbox");
+      await this.leadership.lead(() => this.recordSuccess());
     } catch (error) {
-      this.logger.warn({ err: error }, "could not vacuum the outbox; will try again later");
+      if (this.running) await this.backOff(error);
     }
   }
 
-  private async drainAll(): Promise<void> {
-    for (;;) {
-      const { published } = await this.drainOnce();
-      if (published === 0) return;
-    }
+  private async idle(ms: number): Promise<void> {
+    if (this.woken || !this.running) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wake = undefined;
   }
 
-  private async drainOnce(): Promise<DrainOutcome> {
-    const client = await this.options.pool.connect();
-    // The connection can be lost between queries (while the batch is being published): an `error`
-    // event then, which would crash the process unheard. The next query fails, and the batch is
-    // rolled back and retried.
-    const lost = (error: Error) => this.logger.warn({ err: error }, "outbox connection lost");
-    client.on("error", lost);
-    let released = false;
-    try {
-      await client.query("begin");
-      const lock = await client.query<{ locked: boolean }>("select pg_try_advisory_xact_lock($1) as locked", [
-        this.options.lockKey,
-      ]);
-      if (!lock.rows[0]?.locked) {
-        await client.query("rollback");
-        return { published: 0, leader: false };
-      }
-      const { rows } = await client.query<OutboxRow>(
-        `select id::text as "id", event_id as "eventId", event_type as "eventType", topic,
-                message_key as "messageKey", payload, headers, created_at as "createdAt"
-           from outbox order by outbox.id limit $1`,
-        [this.options.batchSize ?? 500],
-      );
-      if (rows.length === 0) {
-        await client.query("commit");
-        return { published: 0, leader: true };
-      }
-      await this.publish(rows);
-      await client.query("delete from outbox where id = any($1::bigint[])", [rows.map((r) => r.id)]);
-      await client.query("commit");
-      this.options.hooks?.published?.(rows);
-      return { published: rows.length, leader: true };
-    } catch (error) {
-      await client.query("rollback").catch(() => {
-        client.release(error instanceof Error ? error : true);
-        released = true;
-      });
-      throw error;
-    } finally {
-      client.off("error", lost);
-      if (!released) client.release();
-    }
+  private recordSuccess(): void {
+    this.failuresInARow = 0;
+    this.lastError = undefined;
+  }
+
+  private recordFailure(error: unknown): number {
+    this.failuresInARow++;
+    this.lastError = error;
+    this.options.hooks?.failed?.(error);
+    return Math.min(5_000, 100 * 2 ** Math.min(this.failuresInARow, 6));
+  }
+
+  private async backOff(error: unknown): Promise<void> {
+    const delay = this.recordFailure(error);
+    const line = { err: error, retryInMs: delay, failuresInARow: this.failuresInARow };
+    if (this.stalled) this.logger.error(line, "outbox relay is stalled; retrying");
+    else this.logger.warn(line, "outbox relay failed; retrying");
+    await sleep(delay, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+  }
+
+  /** One batch: select in id order, publish, delete what the broker acknowledged. */
+  private async drainOnce(connection: pg.PoolClient): Promise<number> {
+    const { rows } = await connection.query<OutboxRow>(SELECT_BATCH, [this.options.batchSize ?? 500]);
+    if (rows.length === 0) return 0;
+    await this.publish(rows);
+    await connection.query(DELETE_PUBLISHED, [rows.map((row) => row.id)]);
+    this.vacuum.deleted(rows.length);
+    this.options.hooks?.published?.(rows);
+    return rows.length;
   }
 
   private async publish(rows: readonly OutboxRow[]): Promise<void> {

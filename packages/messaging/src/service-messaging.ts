@@ -8,14 +8,19 @@ import {
   topicName,
 } from "@stocksaga/contracts";
 import type { ReadinessCheck, ServiceConfig } from "@stocksaga/platform";
-import type { Kafka, Producer } from "kafkajs";
+import type { Consumer, Kafka, Producer } from "kafkajs";
 import type pg from "pg";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { type BatchHandler, Subscription } from "./consumer.js";
 import { eventLogContext, logPublished } from "./event-logging.js";
 import { createKafka, createProducer } from "./kafka.js";
-import { consumerLagMetrics, outboxRelayMetrics, subscriptionMetrics } from "./metrics.js";
+import {
+  consumerLagMetrics,
+  kafkaRequestMetrics,
+  outboxRelayMetrics,
+  subscriptionMetrics,
+} from "./metrics.js";
 import { OutboxRelay } from "./outbox-relay.js";
 
 /** What a service's messaging reads of its config: shared keys, and the service's own consumer group. */
@@ -37,7 +42,11 @@ export interface ServiceMessagingOptions {
   config: MessagingConfig;
   /** A plain pool on the service's database (see `createPool`), where its outbox is. */
   pool: pg.Pool;
-  /** The advisory lock that elects the one relay of that database, and its outbox's NOTIFY channel. */
+  /**
+   * The session advisory lock that elects the one relay of that database (held on a connection of
+   * `pool` for as long as it leads or stands by), and the channel on which instances whose relay
+   * does not lead wake the one that does.
+   */
   outbox: { lockKey: number; channel: string };
   logger: Logger;
   metrics: Registry;
@@ -72,6 +81,7 @@ export class ServiceMessaging {
     private readonly kafka: Kafka,
     private readonly producer: Producer,
     private readonly relay: OutboxRelay,
+    private readonly countConsumerRequests: (consumer: Consumer) => void,
   ) {
     const registryUrl = options.config.SCHEMA_REGISTRY_URL;
     this.readiness = [
@@ -93,6 +103,8 @@ export class ServiceMessaging {
     });
     const kafka = createKafka({ clientId: options.clientId, brokers: config.KAFKA_BROKERS, logger });
     const producer = createProducer(kafka);
+    const kafkaRequests = kafkaRequestMetrics(metrics);
+    kafkaRequests.countProducer(producer);
     await producer.connect();
 
     const relayMetrics = outboxRelayMetrics(metrics, { backlog: () => relay.backlog(), logger });
@@ -118,7 +130,7 @@ export class ServiceMessaging {
       },
     });
     await relay.start();
-    return new ServiceMessaging(options, codec, kafka, producer, relay);
+    return new ServiceMessaging(options, codec, kafka, producer, relay, kafkaRequests.countConsumer);
   }
 
   /** Where an event is published: the topic of its type, keyed by the aggregate whose order matters. */
@@ -127,7 +139,11 @@ export class ServiceMessaging {
     key: keyFor(event),
   });
 
-  /** Publish at once: the relay of this process need not wait for the database's notification. */
+  /**
+   * Call after each commit that wrote outbox rows, outside the transaction: the relay publishes at
+   * once if it leads, and if it does not, the leader (in another instance) is told on the outbox
+   * channel — one notification in flight at most, however many commits call this meanwhile.
+   */
   notify(): void {
     this.relay.notify();
   }
@@ -149,6 +165,7 @@ export class ServiceMessaging {
       onFatal,
       hooks: subscriptionMetrics(metrics),
       logContext: eventLogContext,
+      instrument: this.countConsumerRequests,
     });
     await this.subscription.start();
     this.lag = consumerLagMetrics(metrics, {

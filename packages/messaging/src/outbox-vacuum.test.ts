@@ -1,0 +1,79 @@
+import { Writable } from "node:stream";
+import { pino } from "pino";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { OutboxVacuum } from "./outbox-vacuum.js";
+import type { Queryable } from "./sql.js";
+
+const silent = pino({ level: "silent" }, new Writable({ write: (_c, _e, cb) => cb() }));
+
+function recordingDatabase(fail = () => false) {
+  const statements: string[] = [];
+  let finish: (() => void) | undefined;
+  const db = {
+    query: (text: string) => {
+      statements.push(text);
+      return new Promise((resolve, reject) => {
+        finish = () => (fail() ? reject(new Error("could not vacuum")) : resolve({ rows: [] }));
+      });
+    },
+  } as unknown as Queryable;
+  return { db, statements, finish: () => finish?.() };
+}
+
+describe("OutboxVacuum", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("vacuums on its timer once enough rows were deleted, never two at once", async () => {
+    vi.useFakeTimers();
+    const { db, statements, finish } = recordingDatabase();
+    const vacuum = new OutboxVacuum({ db, logger: silent, afterRows: 100, intervalMs: 5_000 });
+    vacuum.start();
+
+    vacuum.deleted(60);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(statements).toEqual([]);
+
+    vacuum.deleted(40);
+    expect(statements).toEqual([]);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(statements).toEqual(["vacuum (analyze) outbox"]);
+
+    vacuum.deleted(500);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(statements).toHaveLength(1);
+    finish();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(statements).toHaveLength(2);
+    finish();
+    await vacuum.stop();
+  });
+
+  it("counts the rows of a failed vacuum towards the next one", async () => {
+    vi.useFakeTimers();
+    let failing = true;
+    const { db, statements, finish } = recordingDatabase(() => failing);
+    const vacuum = new OutboxVacuum({ db, logger: silent, afterRows: 100, intervalMs: 1_000 });
+    vacuum.start();
+    vacuum.deleted(100);
+    await vi.advanceTimersByTimeAsync(1_000);
+    finish();
+    failing = false;
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(statements).toHaveLength(2);
+    finish();
+    await vacuum.stop();
+  });
+
+  it("never vacuums when told to after 0 rows", async () => {
+    vi.useFakeTimers();
+    const { db, statements } = recordingDatabase();
+    const vacuum = new OutboxVacuum({ db, logger: silent, afterRows: 0, intervalMs: 1_000 });
+    vacuum.start();
+    vacuum.deleted(10_000);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(statements).toEqual([]);
+    await vacuum.stop();
+  });
+});
