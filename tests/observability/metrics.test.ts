@@ -62,7 +62,8 @@ describe("observability: metrics, one trace per saga, logs that name order and t
   let timeline: TimelineEntry[];
 
   beforeAll(async () => {
-    system = await TestSystem.start();
+    // Per-event lines ("handled <Type>", "published <Type>") are debug lines; runs are logged at info.
+    system = await TestSystem.start({ order: { LOG_LEVEL: "debug" }, inventory: { LOG_LEVEL: "debug" } });
     admin = system.client("stock-admin", { admin: true });
     alice = system.client(`alice-${randomUUID()}`);
 
