@@ -48,10 +48,11 @@ export async function startInventoryService(
 ): Promise<RunningInventoryService> {
   // Reactions and the sweeper on one pool, the HTTP API on another: a burst of admin requests or
   // reads cannot take the connections the saga needs, nor the saga those of the API.
-  const reactionsPool = createPool(config.INVENTORY_DATABASE_URL, config.DATABASE_POOL_SIZE);
-  const httpPool = createPool(config.INVENTORY_DATABASE_URL, config.HTTP_DATABASE_POOL_SIZE);
-  const relayPool = createPool(config.INVENTORY_DATABASE_URL, 3);
   const metrics = createMetricsRegistry();
+  const url = config.INVENTORY_DATABASE_URL;
+  const reactionsPool = createPool(url, config.DATABASE_POOL_SIZE, { metrics, name: "reactions" });
+  const httpPool = createPool(url, config.HTTP_DATABASE_POOL_SIZE, { metrics, name: "http" });
+  const relayPool = createPool(url, 3, { metrics, name: "relay" });
   const stock = inventoryMetrics(metrics);
   const messaging = await ServiceMessaging.start({
     clientId: "inventory-service",
