@@ -13,8 +13,10 @@ import type { OrderConfig } from "./config.js";
 import { createOrderHttpApp } from "./http/app.js";
 import { orderReactions } from "./messaging/reactions.js";
 import { sagaMetrics } from "./metrics.js";
-import { createDatabase, OUTBOX_CHANNEL, OUTBOX_LOCK_KEY } from "./persistence/database.js";
+import { OUTBOX_CHANNEL, OUTBOX_LOCK_KEY } from "./persistence/database.js";
+import { OrderChangeNotifier } from "./persistence/order-change-notifier.js";
 import { OrderChangeFeed } from "./persistence/order-changes.js";
+import { PgOrderStore } from "./persistence/pg-order-store.js";
 
 /** What this service writes and reads; the codec refuses to start unless each schema is registered. */
 export const ORDER_SERVICE_EVENTS: readonly EventType[] = [
@@ -39,8 +41,10 @@ export async function startOrderService(
   logger: Logger,
   fatal: (error: unknown) => void,
 ): Promise<RunningOrderService> {
-  const db = createDatabase(config.ORDER_DATABASE_URL, config.DATABASE_POOL_SIZE);
-  const pool = createPool(config.ORDER_DATABASE_URL, 3);
+  const storePool = createPool(config.ORDER_DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const store = new PgOrderStore(storePool);
+  // The outbox relay (its LISTEN and its drains), the change feed's LISTEN and the change notifications.
+  const pool = createPool(config.ORDER_DATABASE_URL, 4);
   const metrics = createMetricsRegistry();
   const saga = sagaMetrics(metrics);
   const messaging = await ServiceMessaging.start({
@@ -53,11 +57,13 @@ export async function startOrderService(
     metrics,
   });
 
+  const notifier = new OrderChangeNotifier(pool, logger);
   const orders = new OrderApplication({
-    db,
-    onCommitted: (change) => {
-      saga(change);
+    store,
+    onCommitted: (changes) => {
+      for (const change of changes) saga(change);
       messaging.notify();
+      notifier.announce(changes.map((change) => change.after.orderId));
     },
     decisionTimeoutMs: config.ORDER_DECISION_TIMEOUT_MS,
     route: messaging.route,
@@ -89,7 +95,7 @@ export async function startOrderService(
   );
 
   const app = createOrderHttpApp({
-    db,
+    store,
     orders,
     changes,
     jwtSecret: config.AUTH_JWT_SECRET,
@@ -97,7 +103,7 @@ export async function startOrderService(
     metrics,
     rateLimit: { perSecond: config.HTTP_RATE_LIMIT_PER_SECOND, burst: config.HTTP_RATE_LIMIT_BURST },
     readiness: [
-      { name: "database", check: async () => (await db.$queryRaw<unknown[]>`select 1`).length === 1 },
+      { name: "database", check: () => store.ping() },
       ...messaging.readiness,
       { name: "changeFeed", check: async () => changes.listening },
     ],
@@ -115,7 +121,8 @@ export async function startOrderService(
       await messaging.stopConsuming();
       await closed;
       await messaging.stopPublishing();
-      await db.$disconnect();
+      await notifier.settled();
+      await storePool.end();
       await pool.end();
     })();
     return stopped;
