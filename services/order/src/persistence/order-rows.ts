@@ -38,9 +38,11 @@ export function toOrder(row: OrderRow, lines: readonly LineRow[]): Order {
         }),
       ),
     reason: rejection,
-    rejectionDetail: null,
+    rejectionDetail: row.rejection_detail,
     cancellation:
-      row.status === "CANCELLED" ? { reason: row.reason ?? "", cancelledBy: row.customer_id } : null,
+      row.status === "CANCELLED"
+        ? { reason: row.reason ?? "", cancelledBy: row.cancelled_by ?? row.customer_id }
+        : null,
     decisionDeadline: new Date(row.decision_deadline),
     placedAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),

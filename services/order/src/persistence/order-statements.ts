@@ -7,6 +7,8 @@ export interface OrderRow {
   status: OrderStatus;
   fulfilment: Fulfilment;
   reason: string | null;
+  rejection_detail: string | null;
+  cancelled_by: string | null;
   decision_deadline: Date;
   version: number;
   created_at: Date;
@@ -27,7 +29,7 @@ export interface LineRow {
 }
 
 const ORDER_COLUMNS = `o.id::text as id, o.customer_id, o.status::text as status, o.fulfilment::text as fulfilment,
-       o.reason, o.decision_deadline, o.version, o.created_at, o.updated_at`;
+       o.reason, o.rejection_detail, o.cancelled_by, o.decision_deadline, o.version, o.created_at, o.updated_at`;
 
 const LINE_COLUMNS = `l.order_id::text as order_id, l.line_no, l.sku, l.requested_quantity, l.confirmed_quantity,
        l.status::text as status, l.reason, l.reservation_id::text as reservation_id, l.available_quantity`;
@@ -70,14 +72,15 @@ export const ORDER_STATEMENTS = {
    */
   insertOrders: `
     with placed as (
-      insert into orders (id, customer_id, status, fulfilment, reason, decision_deadline, idempotency_key,
-                          request_hash, created_at, updated_at)
+      insert into orders (id, customer_id, status, fulfilment, reason, rejection_detail, cancelled_by,
+                          decision_deadline, idempotency_key, request_hash, created_at, updated_at)
       select o.id, o.customer_id, o.status::order_status, o.fulfilment::fulfilment_policy, o.reason,
-             o.decision_deadline, o.idempotency_key, o.request_hash, o.created_at, o.updated_at
-        from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[],
-                    $8::text[], $9::timestamptz[], $10::timestamptz[])
-             with ordinality as o(id, customer_id, status, fulfilment, reason, decision_deadline, idempotency_key,
-                                  request_hash, created_at, updated_at, n)
+             o.rejection_detail, o.cancelled_by, o.decision_deadline, o.idempotency_key, o.request_hash,
+             o.created_at, o.updated_at
+        from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                    $8::timestamptz[], $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[])
+             with ordinality as o(id, customer_id, status, fulfilment, reason, rejection_detail, cancelled_by,
+                                  decision_deadline, idempotency_key, request_hash, created_at, updated_at, n)
        order by o.n
           on conflict (customer_id, idempotency_key) do nothing
       returning id),
@@ -86,8 +89,8 @@ export const ORDER_STATEMENTS = {
                                reservation_id, available_quantity)
       select l.order_id, l.line_no, l.sku, l.requested_quantity, l.confirmed_quantity,
              l.status::order_line_status, l.reason, l.reservation_id, l.available_quantity
-        from unnest($11::uuid[], $12::int[], $13::text[], $14::int[], $15::int[], $16::text[], $17::text[],
-                    $18::uuid[], $19::int[])
+        from unnest($13::uuid[], $14::int[], $15::text[], $16::int[], $17::int[], $18::text[], $19::text[],
+                    $20::uuid[], $21::int[])
              as l(order_id, line_no, sku, requested_quantity, confirmed_quantity, status, reason, reservation_id,
                   available_quantity)
         join placed on placed.id = l.order_id)
@@ -106,16 +109,17 @@ export const ORDER_STATEMENTS = {
   updateOrders: `
     with saved as (
       update orders as o
-         set status = c.status::order_status, reason = c.reason, version = c.version + 1, updated_at = c.updated_at
-        from unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::timestamptz[])
-             as c(id, version, status, reason, updated_at)
+         set status = c.status::order_status, reason = c.reason, rejection_detail = c.rejection_detail,
+             cancelled_by = c.cancelled_by, version = c.version + 1, updated_at = c.updated_at
+        from unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+             as c(id, version, status, reason, rejection_detail, cancelled_by, updated_at)
        where o.id = c.id and o.version = c.version
       returning o.id),
     lines as (
       update order_lines as ol
          set status = c.status::order_line_status, confirmed_quantity = c.confirmed_quantity,
              reservation_id = c.reservation_id, available_quantity = c.available_quantity, reason = c.reason
-        from unnest($6::uuid[], $7::text[], $8::text[], $9::int[], $10::uuid[], $11::int[], $12::text[])
+        from unnest($8::uuid[], $9::text[], $10::text[], $11::int[], $12::uuid[], $13::int[], $14::text[])
              as c(order_id, sku, status, confirmed_quantity, reservation_id, available_quantity, reason)
        where ol.order_id = c.order_id and ol.sku = c.sku and ol.order_id in (select id from saved))
     select count(*)::int as saved from saved`,
