@@ -25,6 +25,7 @@ export const ORDER_SERVICE_EVENTS: readonly EventType[] = [
   "OrderAdjusted",
   "OrderRejected",
   "OrderCancelled",
+  "StockRequestAnswered",
   "StockReserved",
   "StockRejected",
   "StockCommitted",

@@ -165,6 +165,47 @@ describe("OrderApplication.reactAll", () => {
     ]);
   });
 
+  it("decides an order on one StockRequestAnswered, and keeps it in the history", async () => {
+    const store = new InMemoryOrderStore();
+    store.seed(pending(FIRST));
+    const { orders } = application(store);
+    const answer = {
+      ...SAMPLE_EVENTS.StockRequestAnswered,
+      orderId: FIRST,
+      lines: [
+        {
+          sku: "SKU-A",
+          requestedQuantity: 2,
+          reservedQuantity: 1,
+          reservationId: randomUUID(),
+          expiresAt: null,
+          reason: null,
+          availableQuantity: 1,
+        },
+      ],
+    };
+    const [line] = answer.lines;
+    if (!line) throw new Error("no line");
+
+    await orders.reactAll([
+      reaction(FIRST, answer, {
+        type: "RecordStockRequestAnswered",
+        orderId: FIRST,
+        lines: [{ ...line, reason: null }],
+        now: SWEEP_AT,
+      }),
+    ]);
+
+    expect(await store.findOrder(FIRST)).toMatchObject({
+      status: "ADJUSTED",
+      lines: [{ sku: "SKU-A", status: "PARTIAL", confirmedQuantity: 1, reservationId: line.reservationId }],
+    });
+    expect((await store.timeline(FIRST)).map((entry) => [entry.type, entry.direction])).toEqual([
+      ["StockRequestAnswered", "RECEIVED"],
+      ["OrderAdjusted", "EMITTED"],
+    ]);
+  });
+
   it("applies an event id once, in one run or across runs", async () => {
     const store = new InMemoryOrderStore();
     store.seed(pending(FIRST));
