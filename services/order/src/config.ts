@@ -1,5 +1,6 @@
 import { env, parseConfig, serviceConfigShape } from "@stocksaga/platform";
 import { z } from "zod";
+import { DEFAULT_PLACEMENT_GROUP_SIZE } from "./application/orders.js";
 
 /** Every setting of the order service: one environment variable each, parsed once at start-up. */
 export const orderConfigShape = {
@@ -12,6 +13,11 @@ export const orderConfigShape = {
   ORDER_DECISION_TIMEOUT_MS: env
     .milliseconds(30_000)
     .describe("How long an order waits for the inventory's answers before it is rejected with TIMEOUT."),
+  ORDER_PLACEMENT_GROUP_SIZE: env
+    .positiveInt(DEFAULT_PLACEMENT_GROUP_SIZE)
+    .describe(
+      "Most order placements committed in one transaction: placements that arrive while one commits wait and go together in the next (one arriving when none is committing starts at once).",
+    ),
   ORDER_SWEEP_INTERVAL_MS: env
     .milliseconds(1_000)
     .describe("How often overdue PENDING orders are looked for."),

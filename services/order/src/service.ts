@@ -67,6 +67,7 @@ export async function startOrderService(
       notifier.announce(changes.map((change) => change.after.orderId));
     },
     decisionTimeoutMs: config.ORDER_DECISION_TIMEOUT_MS,
+    placementGroupSize: config.ORDER_PLACEMENT_GROUP_SIZE,
     route: messaging.route,
   });
   await messaging.consume({
