@@ -12,6 +12,12 @@ describe("order service settings", () => {
     );
   });
 
+  it("gives HTTP requests a pool of 5 connections beside the consumer's 10 unless told otherwise", () => {
+    expect(loadOrderConfig(REQUIRED)).toMatchObject({ HTTP_DATABASE_POOL_SIZE: 5, DATABASE_POOL_SIZE: 10 });
+    expect(loadOrderConfig({ ...REQUIRED, HTTP_DATABASE_POOL_SIZE: "2" }).HTTP_DATABASE_POOL_SIZE).toBe(2);
+    expect(() => loadOrderConfig({ ...REQUIRED, HTTP_DATABASE_POOL_SIZE: "0" })).toThrow(ConfigError);
+  });
+
   it("refuses a placement group that could hold nothing", () => {
     expect(() => loadOrderConfig({ ...REQUIRED, ORDER_PLACEMENT_GROUP_SIZE: "0" })).toThrow(ConfigError);
   });

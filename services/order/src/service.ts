@@ -16,6 +16,7 @@ import { sagaMetrics } from "./metrics.js";
 import { OUTBOX_CHANNEL, OUTBOX_LOCK_KEY } from "./persistence/database.js";
 import { OrderChangeNotifier } from "./persistence/order-change-notifier.js";
 import { OrderChangeFeed } from "./persistence/order-changes.js";
+import type { OrderStore } from "./persistence/order-store.js";
 import { PgOrderStore } from "./persistence/pg-order-store.js";
 
 /** What this service writes and reads; the codec refuses to start unless each schema is registered. */
@@ -42,8 +43,9 @@ export async function startOrderService(
   logger: Logger,
   fatal: (error: unknown) => void,
 ): Promise<RunningOrderService> {
-  const storePool = createPool(config.ORDER_DATABASE_URL, config.DATABASE_POOL_SIZE);
-  const store = new PgOrderStore(storePool);
+  // Reactions and HTTP requests on pools of their own: neither waits for a connection the other holds.
+  const consumerPool = createPool(config.ORDER_DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const httpPool = createPool(config.ORDER_DATABASE_URL, config.HTTP_DATABASE_POOL_SIZE);
   // The outbox relay (its LISTEN and its drains), the change feed's LISTEN and the change notifications.
   const pool = createPool(config.ORDER_DATABASE_URL, 4);
   const metrics = createMetricsRegistry();
@@ -59,20 +61,24 @@ export async function startOrderService(
   });
 
   const notifier = new OrderChangeNotifier(pool, logger);
-  const orders = new OrderApplication({
-    store,
-    onCommitted: (changes) => {
-      for (const change of changes) saga(change);
-      messaging.notify();
-      notifier.announce(changes.map((change) => change.after.orderId));
-    },
-    decisionTimeoutMs: config.ORDER_DECISION_TIMEOUT_MS,
-    placementGroupSize: config.ORDER_PLACEMENT_GROUP_SIZE,
-    route: messaging.route,
-  });
+  const ordersOn = (store: OrderStore) =>
+    new OrderApplication({
+      store,
+      onCommitted: (changes) => {
+        for (const change of changes) saga(change);
+        messaging.notify();
+        notifier.announce(changes.map((change) => change.after.orderId));
+      },
+      decisionTimeoutMs: config.ORDER_DECISION_TIMEOUT_MS,
+      placementGroupSize: config.ORDER_PLACEMENT_GROUP_SIZE,
+      route: messaging.route,
+    });
+  const httpStore = new PgOrderStore(httpPool);
+  const ordersOfRequests = ordersOn(httpStore);
+  const ordersOfEvents = ordersOn(new PgOrderStore(consumerPool));
   await messaging.consume({
     topics: ["reservation-events"],
-    handleBatch: orderReactions(orders, config.KAFKA_GROUP_ID),
+    handleBatch: orderReactions(ordersOfEvents, config.KAFKA_GROUP_ID),
     onFatal: fatal,
   });
 
@@ -80,7 +86,7 @@ export async function startOrderService(
   await changes.start();
 
   const sweeper = runEvery(config.ORDER_SWEEP_INTERVAL_MS, () =>
-    orders.rejectOverdue(200).then(
+    ordersOfEvents.rejectOverdue(200).then(
       ({ rejected, failures }) => {
         for (const { orderId, traceparent } of rejected) {
           logger.info(
@@ -97,15 +103,15 @@ export async function startOrderService(
   );
 
   const app = createOrderHttpApp({
-    store,
-    orders,
+    store: httpStore,
+    orders: ordersOfRequests,
     changes,
     jwtSecret: config.AUTH_JWT_SECRET,
     logger,
     metrics,
     rateLimit: { perSecond: config.HTTP_RATE_LIMIT_PER_SECOND, burst: config.HTTP_RATE_LIMIT_BURST },
     readiness: [
-      { name: "database", check: () => store.ping() },
+      { name: "database", check: () => httpStore.ping() },
       ...messaging.readiness,
       { name: "changeFeed", check: async () => changes.listening },
     ],
@@ -124,8 +130,7 @@ export async function startOrderService(
       await closed;
       await messaging.stopPublishing();
       await notifier.settled();
-      await storePool.end();
-      await pool.end();
+      await Promise.all([httpPool.end(), consumerPool.end(), pool.end()]);
     })();
     return stopped;
   };
