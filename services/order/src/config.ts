@@ -1,5 +1,6 @@
 import { env, parseConfig, serviceConfigShape } from "@stocksaga/platform";
 import { z } from "zod";
+import { DEFAULT_PLACEMENT_GROUP_SIZE } from "./application/orders.js";
 
 /** Every setting of the order service: one environment variable each, parsed once at start-up. */
 export const orderConfigShape = {
@@ -9,9 +10,22 @@ export const orderConfigShape = {
   ORDER_DATABASE_URL: env
     .url("postgresql://postgres@127.0.0.1:5432/stocksaga_order")
     .describe("PostgreSQL database of the order service."),
+  DATABASE_POOL_SIZE: serviceConfigShape.DATABASE_POOL_SIZE.describe(
+    "Connections of the consumer's reactions and the timeout sweeper (each partition applied at once holds one); HTTP has its own pool.",
+  ),
+  HTTP_DATABASE_POOL_SIZE: env
+    .positiveInt(5)
+    .describe(
+      "Connections of the HTTP requests (placements, cancellations, reads), apart from the consumer's so that neither waits behind the other; placements hold one at a time.",
+    ),
   ORDER_DECISION_TIMEOUT_MS: env
     .milliseconds(30_000)
     .describe("How long an order waits for the inventory's answers before it is rejected with TIMEOUT."),
+  ORDER_PLACEMENT_GROUP_SIZE: env
+    .positiveInt(DEFAULT_PLACEMENT_GROUP_SIZE)
+    .describe(
+      "Most order placements committed in one transaction: placements that arrive while one commits wait and go together in the next (one arriving when none is committing starts at once).",
+    ),
   ORDER_SWEEP_INTERVAL_MS: env
     .milliseconds(1_000)
     .describe("How often overdue PENDING orders are looked for."),

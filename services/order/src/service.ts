@@ -13,8 +13,11 @@ import type { OrderConfig } from "./config.js";
 import { createOrderHttpApp } from "./http/app.js";
 import { orderReactions } from "./messaging/reactions.js";
 import { sagaMetrics } from "./metrics.js";
-import { createDatabase, OUTBOX_CHANNEL, OUTBOX_LOCK_KEY } from "./persistence/database.js";
+import { OUTBOX_CHANNEL, OUTBOX_LOCK_KEY } from "./persistence/database.js";
+import { OrderChangeNotifier } from "./persistence/order-change-notifier.js";
 import { OrderChangeFeed } from "./persistence/order-changes.js";
+import type { OrderStore } from "./persistence/order-store.js";
+import { PgOrderStore } from "./persistence/pg-order-store.js";
 
 /** What this service writes and reads; the codec refuses to start unless each schema is registered. */
 export const ORDER_SERVICE_EVENTS: readonly EventType[] = [
@@ -23,6 +26,7 @@ export const ORDER_SERVICE_EVENTS: readonly EventType[] = [
   "OrderAdjusted",
   "OrderRejected",
   "OrderCancelled",
+  "StockRequestAnswered",
   "StockReserved",
   "StockRejected",
   "StockCommitted",
@@ -39,8 +43,11 @@ export async function startOrderService(
   logger: Logger,
   fatal: (error: unknown) => void,
 ): Promise<RunningOrderService> {
-  const db = createDatabase(config.ORDER_DATABASE_URL, config.DATABASE_POOL_SIZE);
-  const pool = createPool(config.ORDER_DATABASE_URL, 3);
+  // Reactions and HTTP requests on pools of their own: neither waits for a connection the other holds.
+  const consumerPool = createPool(config.ORDER_DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const httpPool = createPool(config.ORDER_DATABASE_URL, config.HTTP_DATABASE_POOL_SIZE);
+  // The outbox relay (its LISTEN and its drains), the change feed's LISTEN and the change notifications.
+  const pool = createPool(config.ORDER_DATABASE_URL, 4);
   const metrics = createMetricsRegistry();
   const saga = sagaMetrics(metrics);
   const messaging = await ServiceMessaging.start({
@@ -53,18 +60,25 @@ export async function startOrderService(
     metrics,
   });
 
-  const orders = new OrderApplication({
-    db,
-    onCommitted: (change) => {
-      saga(change);
-      messaging.notify();
-    },
-    decisionTimeoutMs: config.ORDER_DECISION_TIMEOUT_MS,
-    route: messaging.route,
-  });
+  const notifier = new OrderChangeNotifier(pool, logger);
+  const ordersOn = (store: OrderStore) =>
+    new OrderApplication({
+      store,
+      onCommitted: (changes) => {
+        for (const change of changes) saga(change);
+        messaging.notify();
+        notifier.announce(changes.map((change) => change.after.orderId));
+      },
+      decisionTimeoutMs: config.ORDER_DECISION_TIMEOUT_MS,
+      placementGroupSize: config.ORDER_PLACEMENT_GROUP_SIZE,
+      route: messaging.route,
+    });
+  const httpStore = new PgOrderStore(httpPool);
+  const ordersOfRequests = ordersOn(httpStore);
+  const ordersOfEvents = ordersOn(new PgOrderStore(consumerPool));
   await messaging.consume({
     topics: ["reservation-events"],
-    handleBatch: orderReactions(orders, config.KAFKA_GROUP_ID),
+    handleBatch: orderReactions(ordersOfEvents, config.KAFKA_GROUP_ID),
     onFatal: fatal,
   });
 
@@ -72,7 +86,7 @@ export async function startOrderService(
   await changes.start();
 
   const sweeper = runEvery(config.ORDER_SWEEP_INTERVAL_MS, () =>
-    orders.rejectOverdue(200).then(
+    ordersOfEvents.rejectOverdue(200).then(
       ({ rejected, failures }) => {
         for (const { orderId, traceparent } of rejected) {
           logger.info(
@@ -89,15 +103,15 @@ export async function startOrderService(
   );
 
   const app = createOrderHttpApp({
-    db,
-    orders,
+    store: httpStore,
+    orders: ordersOfRequests,
     changes,
     jwtSecret: config.AUTH_JWT_SECRET,
     logger,
     metrics,
     rateLimit: { perSecond: config.HTTP_RATE_LIMIT_PER_SECOND, burst: config.HTTP_RATE_LIMIT_BURST },
     readiness: [
-      { name: "database", check: async () => (await db.$queryRaw<unknown[]>`select 1`).length === 1 },
+      { name: "database", check: () => httpStore.ping() },
       ...messaging.readiness,
       { name: "changeFeed", check: async () => changes.listening },
     ],
@@ -115,8 +129,8 @@ export async function startOrderService(
       await messaging.stopConsuming();
       await closed;
       await messaging.stopPublishing();
-      await db.$disconnect();
-      await pool.end();
+      await notifier.settled();
+      await Promise.all([httpPool.end(), consumerPool.end(), pool.end()]);
     })();
     return stopped;
   };

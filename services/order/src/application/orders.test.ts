@@ -1,10 +1,22 @@
+import { randomUUID } from "node:crypto";
 import type { IntegrationEvent } from "@stocksaga/contracts";
+import { SAMPLE_EVENTS } from "@stocksaga/contracts/fixtures";
+import type { OutboxEntry } from "@stocksaga/messaging";
 import { describe, expect, it } from "vitest";
-import type { Database } from "../persistence/database.js";
-import { OrderApplication } from "./orders.js";
+import {
+  decide,
+  evolve,
+  InconsistentStockMessage,
+  initialState,
+  type Order,
+  type OrderCommand,
+  OrderNotFound,
+} from "../domain/index.js";
+import { placeOrder } from "../domain/testing.js";
+import { InMemoryOrderStore } from "../persistence/in-memory-order-store.js";
+import { OrderApplication, type OrderChange, type Reaction } from "./orders.js";
 
 const PLACED_AT = new Date("2030-01-01T10:00:00.000Z");
-const DEADLINE = new Date("2030-01-01T10:00:30.000Z");
 const SWEEP_AT = new Date("2030-01-01T10:01:00.000Z");
 
 const FIRST = "11111111-1111-4111-8111-111111111111";
@@ -12,116 +24,299 @@ const FAILING = "22222222-2222-4222-8222-222222222222";
 const HELD = "33333333-3333-4333-8333-333333333333";
 const LAST = "44444444-4444-4444-8444-444444444444";
 
-/**
- * Just enough of the order database for the timeout sweeper: every order is PENDING past its
- * deadline; `held` ones are locked by another transaction, `failing` ones fail to update.
- */
-function overdueOrders(
-  ids: readonly string[],
-  { held = [], failing = [] }: { held?: string[]; failing?: string[] },
-) {
-  const queries: { orderId: string; sql: string }[] = [];
-  const published: IntegrationEvent[] = [];
-  const tx = {
-    $queryRaw: async (strings: TemplateStringsArray, ...values: unknown[]) => {
-      const sql = strings.join("?").replace(/\s+/g, " ").trim();
-      const orderId = String(values[0]);
-      queries.push({ orderId, sql });
-      if (/for update skip locked$/.test(sql)) return held.includes(orderId) ? [] : [{ id: orderId }];
-      if (/from orders .*for update$/.test(sql)) {
-        return [
-          {
-            id: orderId,
-            customer_id: "customer-1",
-            status: "PENDING",
-            fulfilment: "PARTIAL",
-            reason: null,
-            decision_deadline: DEADLINE,
-            version: 3,
-            created_at: PLACED_AT,
-            updated_at: PLACED_AT,
-          },
-        ];
-      }
-      if (/from order_lines/.test(sql)) {
-        return [
-          {
-            orderId,
-            lineNo: 0,
-            sku: "SKU-A",
-            requestedQuantity: 2,
-            confirmedQuantity: null,
-            status: "PENDING",
-            reason: null,
-            reservationId: null,
-            availableQuantity: null,
-          },
-        ];
-      }
-      throw new Error(`unexpected query: ${sql}`);
-    },
-    $executeRaw: async (strings: TemplateStringsArray, ...values: unknown[]) => {
-      const sql = strings.join("?").replace(/\s+/g, " ").trim();
-      if (/^with saved as \( update orders/.test(sql)) {
-        const ids = values[0] as string[];
-        if (ids.some((id) => failing.includes(id))) throw new Error("connection reset");
-        return ids.length;
-      }
-      if (/^with written as \( insert into outbox/.test(sql)) {
-        published.push(...(values[4] as string[]).map((json) => JSON.parse(json) as IntegrationEvent));
-        return 1;
-      }
-      return 1;
-    },
-  };
-  const db = {
-    order: { findMany: async () => ids.map((id) => ({ id })) },
-    $transaction: async <T>(work: (transaction: typeof tx) => Promise<T>) => work(tx),
-  };
+function pending(orderId: string, changes: Parameters<typeof placeOrder>[0] = {}): Order {
+  const command = placeOrder({ orderId, now: PLACED_AT, lines: [{ sku: "SKU-A", quantity: 2 }], ...changes });
+  return decide(command, initialState()).reduce(evolve, initialState()) as Order;
+}
+
+function application(store: InMemoryOrderStore, clock: () => Date = () => SWEEP_AT) {
+  const committed: (readonly OrderChange[])[] = [];
   const orders = new OrderApplication({
-    db: db as unknown as Database,
+    store,
     decisionTimeoutMs: 30_000,
     route: (event) => ({ topic: "order-events", key: "orderId" in event ? event.orderId : "" }),
-    clock: () => SWEEP_AT,
+    clock,
+    onCommitted: (changes) => committed.push(changes),
   });
-  return { orders, queries, published };
+  return { orders, committed };
+}
+
+function published(outbox: readonly OutboxEntry[]): [string, string | undefined][] {
+  return outbox.map((entry) => {
+    const event = entry.payload as IntegrationEvent;
+    return [event.type, "orderId" in event ? event.orderId : undefined];
+  });
 }
 
 describe("OrderApplication.rejectOverdue", () => {
-  it("rejects every overdue order it can, and reports the one that failed instead of stopping there", async () => {
-    const { orders, published } = overdueOrders([FIRST, FAILING, LAST], { failing: [FAILING] });
+  it("rejects every overdue order in one transaction, each in a trace of its own", async () => {
+    const store = new InMemoryOrderStore();
+    for (const id of [FIRST, LAST]) store.seed(pending(id));
+    const { orders, committed } = application(store);
 
     const sweep = await orders.rejectOverdue(200);
 
-    expect(sweep.rejected.map((rejection) => rejection.orderId)).toEqual([FIRST, LAST]);
-    expect(sweep.failures).toEqual([{ orderId: FAILING, error: new Error("connection reset") }]);
-    expect(published.map((event) => [event.type, "orderId" in event ? event.orderId : undefined])).toEqual([
+    expect(sweep.failures).toEqual([]);
+    expect(sweep.rejected.map((rejection) => rejection.orderId).sort()).toEqual([FIRST, LAST]);
+    expect(new Set(sweep.rejected.map((rejection) => rejection.traceparent)).size).toBe(2);
+    expect(store.commits).toBe(1);
+    expect(committed).toHaveLength(1);
+    for (const id of [FIRST, LAST]) {
+      expect(await store.findOrder(id)).toMatchObject({ status: "REJECTED", reason: "TIMEOUT" });
+      expect(store.versionOf(id)).toBe(1);
+    }
+  });
+
+  it("rejects every overdue order it can, and reports the one that failed instead of stopping there", async () => {
+    const store = new InMemoryOrderStore();
+    for (const id of [FIRST, FAILING, LAST]) store.seed(pending(id));
+    store.failWrite = (order) => order.orderId === FAILING;
+    const { orders } = application(store);
+
+    const sweep = await orders.rejectOverdue(200);
+
+    expect(sweep.rejected.map((rejection) => rejection.orderId).sort()).toEqual([FIRST, LAST]);
+    expect(sweep.failures).toEqual([{ orderId: FAILING, error: expect.any(Error) }]);
+    expect(published(store.outbox).sort()).toEqual([
       ["OrderRejected", FIRST],
       ["OrderRejected", LAST],
     ]);
+    expect(await store.findOrder(FAILING)).toMatchObject({ status: "PENDING" });
   });
 
   it("skips an order another transaction holds, without waiting for it or deciding it", async () => {
-    const { orders, queries, published } = overdueOrders([FIRST, HELD, LAST], { held: [HELD] });
+    const store = new InMemoryOrderStore();
+    for (const id of [FIRST, HELD, LAST]) store.seed(pending(id));
+    store.held.add(HELD);
+    const { orders } = application(store);
 
     const sweep = await orders.rejectOverdue(200);
 
-    expect(sweep).toMatchObject({ rejected: [{ orderId: FIRST }, { orderId: LAST }], failures: [] });
-    expect(queries.filter((query) => query.orderId === HELD)).toEqual([
-      { orderId: HELD, sql: expect.stringMatching(/for update skip locked$/) },
-    ]);
-    expect(published.map((event) => ("orderId" in event ? event.orderId : undefined))).not.toContain(HELD);
+    expect(sweep).toMatchObject({ failures: [] });
+    expect(sweep.rejected.map((rejection) => rejection.orderId)).not.toContain(HELD);
+    expect(published(store.outbox).map(([, orderId]) => orderId)).not.toContain(HELD);
+    expect(await store.findOrder(HELD)).toMatchObject({ status: "PENDING" });
   });
 
-  it("claims each order with SKIP LOCKED before it locks and decides it", async () => {
-    const { orders, queries } = overdueOrders([FIRST], {});
+  it("leaves alone an order whose deadline has not passed, and takes at most `limit`, oldest deadline first", async () => {
+    const store = new InMemoryOrderStore();
+    store.seed(pending(FIRST, { now: new Date(PLACED_AT.getTime() + 2_000) }));
+    store.seed(pending(LAST, { now: PLACED_AT }));
+    store.seed(pending(HELD, { now: SWEEP_AT }));
+    const { orders } = application(store);
 
-    await orders.rejectOverdue(200);
+    expect((await orders.rejectOverdue(1)).rejected.map((rejection) => rejection.orderId)).toEqual([LAST]);
+    expect((await orders.rejectOverdue(10)).rejected.map((rejection) => rejection.orderId)).toEqual([FIRST]);
+    expect(await store.findOrder(HELD)).toMatchObject({ status: "PENDING" });
+  });
+});
 
-    const onOrders = queries.filter((query) => / from orders /.test(query.sql));
-    expect(onOrders).toHaveLength(2);
-    expect(onOrders[0]?.sql).toMatch(/status = 'PENDING' for update skip locked$/);
-    expect(onOrders[1]?.sql).toMatch(/where id = any\(\?::uuid\[\]\) order by id for update$/);
-    expect(queries.indexOf(onOrders[0] as (typeof queries)[number])).toBe(0);
+function reaction(orderId: string, event: IntegrationEvent, command: OrderCommand | undefined): Reaction {
+  return {
+    orderId,
+    command,
+    received: { event, consumer: "order-service", topic: "reservation-events", partition: 0, offset: "1" },
+  };
+}
+
+function reserved(orderId: string, sku = "SKU-A", quantity = 2): Reaction {
+  const event = {
+    ...SAMPLE_EVENTS.StockReserved,
+    metadata: { ...SAMPLE_EVENTS.StockReserved.metadata, eventId: randomUUID() },
+    orderId,
+    lineCount: 1,
+    sku,
+    requestedQuantity: quantity,
+    reservedQuantity: quantity,
+  };
+  return reaction(orderId, event, {
+    type: "RecordStockReserved",
+    orderId,
+    lineCount: 1,
+    sku,
+    requestedQuantity: quantity,
+    reservedQuantity: quantity,
+    reservationId: randomUUID(),
+    now: SWEEP_AT,
+  });
+}
+
+describe("OrderApplication.reactAll", () => {
+  it("decides every reaction on the state the earlier ones left, and saves each order once", async () => {
+    const store = new InMemoryOrderStore();
+    store.seed(pending(FIRST));
+    store.seed(pending(LAST));
+    const { orders, committed } = application(store);
+
+    const outcomes = await orders.reactAll([reserved(FIRST), reserved(LAST)]);
+
+    expect(outcomes).toEqual([undefined, undefined]);
+    expect(store.commits).toBe(1);
+    expect(await store.findOrder(FIRST)).toMatchObject({ status: "CONFIRMED" });
+    expect(store.versionOf(FIRST)).toBe(1);
+    expect(published(store.outbox)).toEqual([
+      ["OrderConfirmed", FIRST],
+      ["OrderConfirmed", LAST],
+    ]);
+    expect(committed.flat().map((change) => change.after.orderId)).toEqual([FIRST, LAST]);
+    expect((await store.timeline(FIRST)).map((entry) => [entry.type, entry.direction])).toEqual([
+      ["StockReserved", "RECEIVED"],
+      ["OrderConfirmed", "EMITTED"],
+    ]);
+  });
+
+  it("decides an order on one StockRequestAnswered, and keeps it in the history", async () => {
+    const store = new InMemoryOrderStore();
+    store.seed(pending(FIRST));
+    const { orders } = application(store);
+    const answer = {
+      ...SAMPLE_EVENTS.StockRequestAnswered,
+      orderId: FIRST,
+      lines: [
+        {
+          sku: "SKU-A",
+          requestedQuantity: 2,
+          reservedQuantity: 1,
+          reservationId: randomUUID(),
+          expiresAt: null,
+          reason: null,
+          availableQuantity: 1,
+        },
+      ],
+    };
+    const [line] = answer.lines;
+    if (!line) throw new Error("no line");
+
+    await orders.reactAll([
+      reaction(FIRST, answer, {
+        type: "RecordStockRequestAnswered",
+        orderId: FIRST,
+        lines: [{ ...line, reason: null }],
+        now: SWEEP_AT,
+      }),
+    ]);
+
+    expect(await store.findOrder(FIRST)).toMatchObject({
+      status: "ADJUSTED",
+      lines: [{ sku: "SKU-A", status: "PARTIAL", confirmedQuantity: 1, reservationId: line.reservationId }],
+    });
+    expect((await store.timeline(FIRST)).map((entry) => [entry.type, entry.direction])).toEqual([
+      ["StockRequestAnswered", "RECEIVED"],
+      ["OrderAdjusted", "EMITTED"],
+    ]);
+  });
+
+  it("applies an event id once, in one run or across runs", async () => {
+    const store = new InMemoryOrderStore();
+    store.seed(pending(FIRST));
+    const { orders } = application(store);
+    const answer = reserved(FIRST);
+
+    await orders.reactAll([answer, answer]);
+    await orders.reactAll([answer]);
+
+    expect(store.versionOf(FIRST)).toBe(1);
+    expect(published(store.outbox)).toEqual([["OrderConfirmed", FIRST]]);
+  });
+
+  it("refuses an event for no order or one that contradicts its order, applies the others, and refuses it again when redelivered", async () => {
+    const store = new InMemoryOrderStore();
+    store.seed(pending(FIRST));
+    const { orders } = application(store);
+    const unknown = reserved(HELD);
+    const contradicting = reserved(FIRST, "SKU-NOT-ORDERED");
+
+    const outcomes = await orders.reactAll([unknown, contradicting, reserved(FIRST)]);
+
+    expect(outcomes[0]).toBeInstanceOf(OrderNotFound);
+    expect(outcomes[1]).toBeInstanceOf(InconsistentStockMessage);
+    expect(outcomes[2]).toBeUndefined();
+    expect(await store.findOrder(FIRST)).toMatchObject({ status: "CONFIRMED" });
+    const again = await orders.reactAll([unknown, contradicting]);
+    expect(again[0]).toBeInstanceOf(OrderNotFound);
+    expect(again[1]).toBeInstanceOf(InconsistentStockMessage);
+  });
+
+  it("records an event that needs no decision in the history, and changes nothing", async () => {
+    const store = new InMemoryOrderStore();
+    store.seed(pending(FIRST));
+    const { orders, committed } = application(store);
+    const released = { ...SAMPLE_EVENTS.StockReleased, orderId: FIRST };
+
+    await orders.reactAll([reaction(FIRST, released, undefined)]);
+
+    expect(store.versionOf(FIRST)).toBe(0);
+    expect(committed).toEqual([]);
+    expect((await store.timeline(FIRST)).map((entry) => entry.type)).toEqual(["StockReleased"]);
+  });
+
+  it("rolls the whole run back when saving fails", async () => {
+    const store = new InMemoryOrderStore();
+    store.seed(pending(FIRST));
+    store.seed(pending(FAILING));
+    store.failWrite = (order) => order.orderId === FAILING;
+    const { orders, committed } = application(store);
+    const first = reserved(FIRST);
+
+    await expect(orders.reactAll([first, reserved(FAILING)])).rejects.toThrow(/connection reset/);
+
+    expect(store.versionOf(FIRST)).toBe(0);
+    expect(store.outbox).toEqual([]);
+    expect(committed).toEqual([]);
+    store.failWrite = () => false;
+    await orders.reactAll([first]);
+    expect(await store.findOrder(FIRST)).toMatchObject({ status: "CONFIRMED" });
+  });
+});
+
+describe("OrderApplication.cancelOrder", () => {
+  it("cancels for its customer, publishes OrderCancelled and names who cancelled", async () => {
+    const store = new InMemoryOrderStore();
+    store.seed(pending(FIRST));
+    const { orders } = application(store);
+
+    const { order, changed } = await orders.cancelOrder({
+      orderId: FIRST,
+      requestedBy: "customer-1",
+      isAdmin: false,
+      reason: "changed my mind",
+      traceparent: null,
+    });
+
+    expect(changed).toBe(true);
+    expect(order).toMatchObject({ status: "CANCELLED", cancellation: { cancelledBy: "customer-1" } });
+    expect(await store.findOrder(FIRST)).toEqual(order);
+    expect(published(store.outbox)).toEqual([["OrderCancelled", FIRST]]);
+  });
+
+  it("lets an admin cancel anyone's order, and no other customer", async () => {
+    const store = new InMemoryOrderStore();
+    store.seed(pending(FIRST));
+    const { orders } = application(store);
+    const cancel = (requestedBy: string, isAdmin: boolean) =>
+      orders.cancelOrder({ orderId: FIRST, requestedBy, isAdmin, reason: "fraud", traceparent: null });
+
+    await expect(cancel("mallory", false)).rejects.toBeInstanceOf(OrderNotFound);
+    const { order } = await cancel("admin-1", true);
+    expect(order.cancellation).toEqual({ reason: "fraud", cancelledBy: "admin-1" });
+  });
+
+  it("changes nothing when cancelled twice", async () => {
+    const store = new InMemoryOrderStore();
+    store.seed(pending(FIRST));
+    const { orders, committed } = application(store);
+    const cancel = () =>
+      orders.cancelOrder({
+        orderId: FIRST,
+        requestedBy: "customer-1",
+        isAdmin: false,
+        reason: "changed my mind",
+        traceparent: null,
+      });
+
+    await cancel();
+    expect((await cancel()).changed).toBe(false);
+    expect(store.versionOf(FIRST)).toBe(1);
+    expect(committed).toHaveLength(1);
   });
 });

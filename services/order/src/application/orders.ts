@@ -1,53 +1,24 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { IntegrationEvent } from "@stocksaga/contracts";
-import {
-  type Causation,
-  causedBy,
-  claimInbox,
-  type Received,
-  startedByClock,
-  unclaimInbox,
-} from "@stocksaga/messaging";
+import { causedBy, type Received, startedByClock } from "@stocksaga/messaging";
 import {
   decide,
   evolve,
-  type Fulfilment,
   InconsistentStockMessage,
   type Order,
   type OrderCommand,
   type OrderEvent,
   OrderNotFound,
   type OrderState,
-  type RequestedLine,
 } from "../domain/index.js";
-import type { Database, Tx } from "../persistence/database.js";
-import {
-  claimPendingOrder,
-  insertOrder,
-  lockOrder,
-  lockOrders,
-  recordEvents,
-  type TimelineEntry,
-  updateOrder,
-  updateOrders,
-} from "../persistence/order-store.js";
-import { toIntegrationEvents } from "./integration.js";
+import type { LoadedOrder, OrderStore, OrderTransaction } from "../persistence/order-store.js";
+import { GroupCommit } from "./group-commit.js";
+import type { OrderChange } from "./order-change.js";
+import { type Placement, type PlaceOrderRequest, placeGroup } from "./placement.js";
+import { RecordedEvents } from "./recorded-events.js";
 
-/** The key request of an idempotent submission was already used for another body. */
-export class IdempotencyKeyReused extends Error {
-  readonly code = "IDEMPOTENCY_KEY_REUSED";
-  constructor(readonly key: string) {
-    super(`Idempotency-Key ${key} was already used for a different request`);
-    this.name = "IdempotencyKeyReused";
-  }
-}
-
-/** A change of one order, told after its transaction committed (what metrics count). */
-export interface OrderChange {
-  before: OrderState;
-  after: Order;
-  events: readonly OrderEvent[];
-}
+export type { OrderChange } from "./order-change.js";
+export { IdempotencyKeyReused, type Placement, type PlaceOrderRequest } from "./placement.js";
 
 /** An order the timeout sweeper rejected, and the trace its rejection started. */
 export interface OverdueRejection {
@@ -75,91 +46,70 @@ function isRefusal(error: unknown): error is Refusal {
   return error instanceof OrderNotFound || error instanceof InconsistentStockMessage;
 }
 
+/** Placements committed together at most, unless configured otherwise. */
+export const DEFAULT_PLACEMENT_GROUP_SIZE = 100;
+
 export interface OrderApplicationOptions {
-  db: Database;
-  /** Told of each committed change that produced events; never of one rolled back. */
-  onCommitted?: (change: OrderChange) => void;
+  store: OrderStore;
+  /** Told once per committed transaction of the changes that produced events; never of one rolled back. */
+  onCommitted?: (changes: readonly OrderChange[]) => void;
   decisionTimeoutMs: number;
   /** Topic and key of an outgoing event: the topic map of @stocksaga/contracts. */
   route: (event: IntegrationEvent) => { topic: string; key: string };
+  /** Most placements committed in one transaction (see `placeOrder`). */
+  placementGroupSize?: number;
   clock?: () => Date;
   newOrderId?: () => string;
 }
 
-export interface PlaceOrderRequest {
-  customerId: string;
-  fulfilment: Fulfilment;
-  lines: readonly RequestedLine[];
-  idempotencyKey?: string | undefined;
-  traceparent: string | null;
-}
-
 /**
- * Use cases of the order service: load (and lock) the order, let the domain decide, then save
- * state, outgoing events, history and the inbox mark in one transaction.
+ * Use cases of the order service: load (and lock) the orders, let the domain decide, then save
+ * state, outgoing events, history and the inbox mark in one transaction through the store.
  */
 export class OrderApplication {
   private readonly clock: () => Date;
   private readonly newOrderId: () => string;
+  private readonly placements: GroupCommit<PlaceOrderRequest, Placement>;
 
   constructor(private readonly options: OrderApplicationOptions) {
     this.clock = options.clock ?? (() => new Date());
     this.newOrderId = options.newOrderId ?? randomUUID;
+    this.placements = new GroupCommit(
+      (requests) => this.placeOrders(requests),
+      options.placementGroupSize ?? DEFAULT_PLACEMENT_GROUP_SIZE,
+    );
   }
 
-  async placeOrder(request: PlaceOrderRequest): Promise<{ order: Order; replayed: boolean }> {
-    const requestHash = createHash("sha256")
-      .update(
-        JSON.stringify({
-          fulfilment: request.fulfilment,
-          lines: request.lines.map((l) => [l.sku, l.quantity]),
-        }),
-      )
-      .digest("hex");
-    const result = await this.options.db.$transaction(async (tx) => {
-      if (request.idempotencyKey !== undefined) {
-        // Two requests with one key wait for each other here, so exactly one creates the order.
-        await tx.$executeRaw`select pg_advisory_xact_lock(hashtextextended(${`${request.customerId}\n${request.idempotencyKey}`}, 0))`;
-        const existing = await tx.order.findUnique({
-          where: {
-            customerId_idempotencyKey: {
-              customerId: request.customerId,
-              idempotencyKey: request.idempotencyKey,
-            },
-          },
-          select: { id: true, requestHash: true },
-        });
-        if (existing) {
-          if (existing.requestHash !== requestHash) throw new IdempotencyKeyReused(request.idempotencyKey);
-          const { state } = await lockOrder(tx, existing.id);
-          if (state.status === "NOT_PLACED") throw new OrderNotFound(existing.id);
-          return { order: state, replayed: true, change: undefined };
-        }
-      }
-      const orderId = this.newOrderId();
-      const command: OrderCommand = {
-        type: "PlaceOrder",
-        orderId,
-        customerId: request.customerId,
-        fulfilment: request.fulfilment,
-        lines: request.lines,
-        now: this.clock(),
-        decisionTimeoutMs: this.options.decisionTimeoutMs,
-      };
-      const initial: OrderState = { status: "NOT_PLACED" };
-      const events = decide(command, initial);
-      const placed = fold(initial, events);
-      if (placed.status === "NOT_PLACED") throw new Error("PlaceOrder produced no order");
-      await insertOrder(
-        tx,
-        placed,
-        request.idempotencyKey !== undefined ? { key: request.idempotencyKey, requestHash } : undefined,
-      );
-      await this.record(tx, orderId, events, { causationId: null, traceparent: request.traceparent });
-      return { order: placed, replayed: false, change: { before: initial, after: placed, events } };
-    });
-    this.committed(result.change);
-    return { order: result.order, replayed: result.replayed };
+  /**
+   * Places an order, answered once it is committed. Requests that arrive while a placement
+   * transaction is in flight are committed together in the next one (see GroupCommit).
+   */
+  placeOrder(request: PlaceOrderRequest): Promise<Placement> {
+    return this.placements.submit(request);
+  }
+
+  /**
+   * Places the requests in one transaction, each with its own outcome. Should the transaction
+   * fail, each request is tried again alone, so that whatever failed it fails no other request.
+   */
+  async placeOrders(requests: readonly PlaceOrderRequest[]): Promise<PromiseSettledResult<Placement>[]> {
+    const context = {
+      store: this.options.store,
+      now: this.clock(),
+      decisionTimeoutMs: this.options.decisionTimeoutMs,
+      newOrderId: this.newOrderId,
+      route: this.options.route,
+    };
+    try {
+      const { outcomes, changes } = await placeGroup(requests, context);
+      this.committed(changes);
+      return outcomes;
+    } catch (error) {
+      if (requests.length === 1) return [{ status: "rejected", reason: error }];
+    }
+    const outcomes: PromiseSettledResult<Placement>[] = [];
+    for (const request of requests) outcomes.push(...(await this.placeOrders([request])));
+    return outcomes;
   }
 
   /** Cancels on behalf of a customer; another customer's order does not exist for them. */
@@ -170,9 +120,9 @@ export class OrderApplication {
     reason: string;
     traceparent: string | null;
   }): Promise<{ order: Order; changed: boolean }> {
-    const result = await this.options.db.$transaction(async (tx) => {
-      const { state, version } = await lockOrder(tx, request.orderId);
-      if (state.status === "NOT_PLACED" || (!request.isAdmin && state.customerId !== request.requestedBy)) {
+    const result = await this.options.store.transaction(async (tx) => {
+      const { order, version } = (await tx.lockOrders([request.orderId])).get(request.orderId) ?? {};
+      if (!order || version === undefined || (!request.isAdmin && order.customerId !== request.requestedBy)) {
         throw new OrderNotFound(request.orderId);
       }
       const events = decide(
@@ -183,16 +133,17 @@ export class OrderApplication {
           reason: request.reason,
           now: this.clock(),
         },
-        state,
+        order,
       );
-      if (events.length === 0) return { order: state, changed: false, change: undefined };
-      const next = fold(state, events) as Order;
-      await updateOrder(tx, state, next, version);
-      await this.record(tx, request.orderId, events, { causationId: null, traceparent: request.traceparent });
-      return { order: next, changed: true, change: { before: state, after: next, events } };
+      if (events.length === 0) return { order, change: undefined };
+      const change = await this.save(tx, { order, version }, events, {
+        causationId: null,
+        traceparent: request.traceparent,
+      });
+      return { order: change.after, change };
     });
-    this.committed(result.change);
-    return { order: result.order, changed: result.changed };
+    this.committed(result.change ? [result.change] : []);
+    return { order: result.order, changed: result.change !== undefined };
   }
 
   /**
@@ -205,20 +156,19 @@ export class OrderApplication {
   async reactAll(reactions: readonly Reaction[]): Promise<(Refusal | undefined)[]> {
     if (reactions.length === 0) return [];
     const consumer = reactions[0]?.received.consumer ?? "";
-    const { outcomes, changes } = await this.options.db.$transaction(async (tx) => {
-      const applying = await claimInbox(
-        tx,
+    const { outcomes, changes } = await this.options.store.transaction(async (tx) => {
+      const applying = await tx.claimInbox(
         consumer,
         reactions.map(({ received }) => ({ eventId: received.event.metadata.eventId, ...received })),
       );
-      const loaded = await lockOrders(
-        tx,
+      const loaded = await tx.lockOrders(
         reactions.filter((_, index) => applying[index]).map(({ orderId }) => orderId),
       );
-      const current = new Map([...loaded].map(([orderId, { state }]) => [orderId, state]));
+      const current = new Map<string, OrderState>(
+        [...loaded].map(([orderId, { order }]) => [orderId, order]),
+      );
       const changes: OrderChange[] = [];
-      const emitted: IntegrationEvent[] = [];
-      const timeline: TimelineEntry[] = [];
+      const recorded = new RecordedEvents(this.options.route);
       const refused: string[] = [];
       const outcomes = reactions.map(({ orderId, command, received }, index): Refusal | undefined => {
         if (!applying[index]) return undefined;
@@ -232,12 +182,8 @@ export class OrderApplication {
           refused.push(received.event.metadata.eventId);
           return error;
         }
-        const out = toIntegrationEvents(events, causedBy(received.event));
-        timeline.push(
-          { orderId, event: received.event, direction: "RECEIVED" },
-          ...out.map((event) => ({ orderId, event, direction: "EMITTED" as const })),
-        );
-        emitted.push(...out);
+        recorded.receive(orderId, received.event);
+        recorded.emit(orderId, events, causedBy(received.event));
         if (events.length > 0) {
           const after = fold(state, events) as Order;
           current.set(orderId, after);
@@ -245,72 +191,93 @@ export class OrderApplication {
         }
         return undefined;
       });
-      await updateOrders(
-        tx,
-        [...loaded].flatMap(([orderId, { state: before, version }]) => {
+      await tx.updateOrders(
+        [...loaded].flatMap(([orderId, { order: before, version }]) => {
           const after = current.get(orderId);
-          if (before.status === "NOT_PLACED" || !after || after === before) return [];
-          return [{ before, after: after as Order, version }];
+          if (!after || after === before || after.status === "NOT_PLACED") return [];
+          return [{ before, after, version }];
         }),
       );
-      await recordEvents(tx, emitted, this.options.route, timeline);
-      await unclaimInbox(tx, consumer, refused);
+      await recorded.writeTo(tx);
+      await tx.unclaimInbox(consumer, refused);
       return { outcomes, changes };
     });
-    for (const change of changes) this.committed(change);
+    this.committed(changes);
     return outcomes;
   }
 
   /**
-   * Rejects orders still PENDING past their deadline, each in a transaction and a trace of its
-   * own. Instances sweep side by side: an order another transaction holds is skipped, not waited
-   * for (see claimPendingOrder). One order failing does not hold up the others.
+   * Rejects orders still PENDING past their deadline, all in one transaction, each in a trace of
+   * its own. Instances sweep side by side: an order another transaction holds is skipped, not
+   * waited for, and seen again on the next pass. Should the transaction fail, each order it held
+   * is tried again alone, so that one order failing does not hold up the others.
    */
   async rejectOverdue(limit: number): Promise<TimeoutSweep> {
-    const now = this.clock();
-    const overdue = await this.options.db.order.findMany({
-      where: { status: "PENDING", decisionDeadline: { lt: now } },
-      select: { id: true },
-      orderBy: { decisionDeadline: "asc" },
-      take: limit,
-    });
+    const claimed: string[] = [];
+    try {
+      const rejected = await this.rejectOverdueTogether(limit, undefined, claimed);
+      return { rejected, failures: [] };
+    } catch (error) {
+      if (claimed.length === 0) throw error;
+    }
     const sweep: TimeoutSweep = { rejected: [], failures: [] };
-    for (const { id } of overdue) {
-      const cause = startedByClock();
+    for (const orderId of claimed) {
       try {
-        const change = await this.options.db.$transaction(async (tx): Promise<OrderChange | undefined> => {
-          if (!(await claimPendingOrder(tx, id))) return undefined;
-          const { state, version } = await lockOrder(tx, id);
-          if (state.status === "NOT_PLACED") return undefined;
-          const events = decide({ type: "RejectForTimeout", orderId: id, now: this.clock() }, state);
-          if (events.length === 0) return undefined;
-          const after = fold(state, events) as Order;
-          await updateOrder(tx, state, after, version);
-          await this.record(tx, id, events, cause);
-          return { before: state, after, events };
-        });
-        this.committed(change);
-        if (change && cause.traceparent) sweep.rejected.push({ orderId: id, traceparent: cause.traceparent });
+        sweep.rejected.push(...(await this.rejectOverdueTogether(1, [orderId], [])));
       } catch (error) {
-        sweep.failures.push({ orderId: id, error });
+        sweep.failures.push({ orderId, error });
       }
     }
     return sweep;
   }
 
-  private committed(change: OrderChange | undefined): void {
-    if (change) this.options.onCommitted?.(change);
+  private async rejectOverdueTogether(
+    limit: number,
+    among: readonly string[] | undefined,
+    claimed: string[],
+  ): Promise<OverdueRejection[]> {
+    const now = this.clock();
+    const { rejections, changes } = await this.options.store.transaction(async (tx) => {
+      const overdue = await tx.lockOverdueOrders(now, limit, among);
+      claimed.push(...overdue.map(({ order }) => order.orderId));
+      const changes: OrderChange[] = [];
+      const rejections: OverdueRejection[] = [];
+      const recorded = new RecordedEvents(this.options.route);
+      const updates = overdue.flatMap(({ order, version }) => {
+        const events = decide({ type: "RejectForTimeout", orderId: order.orderId, now }, order);
+        if (events.length === 0) return [];
+        const cause = startedByClock();
+        const after = fold(order, events) as Order;
+        recorded.emit(order.orderId, events, cause);
+        changes.push({ before: order, after, events });
+        if (cause.traceparent) rejections.push({ orderId: order.orderId, traceparent: cause.traceparent });
+        return [{ before: order, after, version }];
+      });
+      await tx.updateOrders(updates);
+      await recorded.writeTo(tx);
+      return { rejections, changes };
+    });
+    this.committed(changes);
+    return rejections;
   }
 
-  private async record(
-    tx: Tx,
-    orderId: string,
+  /** Saves one order's change and what it publishes. */
+  private async save(
+    tx: OrderTransaction,
+    { order, version }: LoadedOrder,
     events: readonly OrderEvent[],
-    cause: Causation,
-  ): Promise<void> {
-    const emitted = toIntegrationEvents(events, cause);
-    const timeline: TimelineEntry[] = emitted.map((event) => ({ orderId, event, direction: "EMITTED" }));
-    await recordEvents(tx, emitted, this.options.route, timeline);
+    cause: Parameters<RecordedEvents["emit"]>[2],
+  ): Promise<OrderChange & { after: Order }> {
+    const after = fold(order, events) as Order;
+    await tx.updateOrders([{ before: order, after, version }]);
+    const recorded = new RecordedEvents(this.options.route);
+    recorded.emit(order.orderId, events, cause);
+    await recorded.writeTo(tx);
+    return { before: order, after, events };
+  }
+
+  private committed(changes: readonly OrderChange[]): void {
+    if (changes.length > 0) this.options.onCommitted?.(changes);
   }
 }
 

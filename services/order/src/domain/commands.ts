@@ -36,6 +36,27 @@ export interface RecordStockRejected {
   readonly now: Date;
 }
 
+/** The inventory's answer for one line, within an answer for the whole order. */
+export interface AnsweredLine {
+  readonly sku: string;
+  readonly requestedQuantity: number;
+  /** 0 when the line was rejected. */
+  readonly reservedQuantity: number;
+  /** Set exactly when units were reserved. */
+  readonly reservationId: string | null;
+  /** Set exactly when nothing was reserved. */
+  readonly reason: StockRejectionReason | null;
+  readonly availableQuantity: number;
+}
+
+/** From the inventory's `StockRequestAnswered`: every line of the order answered at once. */
+export interface RecordStockRequestAnswered {
+  readonly type: "RecordStockRequestAnswered";
+  readonly orderId: string;
+  readonly lines: readonly AnsweredLine[];
+  readonly now: Date;
+}
+
 /** From the sweeper. */
 export interface RejectForTimeout {
   readonly type: "RejectForTimeout";
@@ -80,6 +101,7 @@ export type OrderCommand =
   | PlaceOrder
   | RecordStockReserved
   | RecordStockRejected
+  | RecordStockRequestAnswered
   | RejectForTimeout
   | RecordReservationExpired
   | RecordStockCommitted

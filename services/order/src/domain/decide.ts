@@ -5,6 +5,7 @@ import type {
   RecordReservationExpired,
   RecordStockCommitted,
   RecordStockRejected,
+  RecordStockRequestAnswered,
   RecordStockReserved,
   RejectForTimeout,
 } from "./commands.js";
@@ -33,6 +34,8 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
       return recordStockReserved(command, existing(state, command.orderId));
     case "RecordStockRejected":
       return recordStockRejected(command, existing(state, command.orderId));
+    case "RecordStockRequestAnswered":
+      return recordStockRequestAnswered(command, existing(state, command.orderId));
     case "RejectForTimeout":
       return rejectForTimeout(command, existing(state, command.orderId));
     case "RecordReservationExpired":
@@ -116,6 +119,73 @@ function recordStockRejected(command: RecordStockRejected, order: Order): OrderE
   return withDecisionWhenComplete(order, answer);
 }
 
+/**
+ * Every line answered at once: the same line answers, and the same decision, as the per-line
+ * events in the answer's order would give. A line already answered (by a per-line event) keeps its
+ * answer; an answer for no line still pending changes nothing (a duplicate).
+ */
+function recordStockRequestAnswered(command: RecordStockRequestAnswered, order: Order): OrderEvent[] {
+  const seen = new Set<string>();
+  for (const answer of command.lines) {
+    const line = answeredLine(order, { ...answer, lineCount: command.lines.length });
+    if (seen.has(line.sku)) {
+      throw new InconsistentStockMessage(order.orderId, `answer repeats ${line.sku}`);
+    }
+    seen.add(line.sku);
+    checkLineAnswer(order, answer);
+  }
+  if (order.status !== "PENDING") {
+    return [];
+  }
+  const answers = command.lines.flatMap((answer): (LineReserved | LineRejected)[] => {
+    if (lineOf(order, answer.sku).status !== "PENDING") return [];
+    if (answer.reservationId !== null) {
+      return [
+        {
+          type: "LineReserved",
+          orderId: order.orderId,
+          sku: answer.sku,
+          reservedQuantity: answer.reservedQuantity,
+          reservationId: answer.reservationId,
+          at: command.now,
+        },
+      ];
+    }
+    if (answer.reason === null) return []; // checkLineAnswer refused this already
+    return [
+      {
+        type: "LineRejected",
+        orderId: order.orderId,
+        sku: answer.sku,
+        reason: answer.reason,
+        availableQuantity: answer.availableQuantity,
+        at: command.now,
+      },
+    ];
+  });
+  return answers.length === 0 ? [] : withDecisionWhenComplete(order, ...answers);
+}
+
+/** A reserved line names its reservation and no reason; a rejected one, a reason and no reservation. */
+function checkLineAnswer(order: Order, answer: RecordStockRequestAnswered["lines"][number]): void {
+  const { sku, reservedQuantity, requestedQuantity, reservationId, reason } = answer;
+  if (!Number.isInteger(reservedQuantity) || reservedQuantity < 0 || reservedQuantity > requestedQuantity) {
+    throw new InconsistentStockMessage(
+      order.orderId,
+      `${reservedQuantity} reserved for ${sku}, which requested ${requestedQuantity}`,
+    );
+  }
+  const reserved = reservedQuantity > 0;
+  if (reserved !== (reservationId !== null) || reserved === (reason !== null)) {
+    throw new InconsistentStockMessage(
+      order.orderId,
+      reserved
+        ? `${sku} reserved ${reservedQuantity} with reservation ${reservationId} and reason ${reason}`
+        : `${sku} reserved nothing with reservation ${reservationId} and reason ${reason}`,
+    );
+  }
+}
+
 /** Checks that do not depend on the status: the order's lines never change once placed. */
 function answeredLine(
   order: Order,
@@ -145,12 +215,13 @@ function lineOf(order: Order, sku: string): OrderLine {
   return line;
 }
 
-function withDecisionWhenComplete(order: Order, answer: LineReserved | LineRejected): OrderEvent[] {
-  const answered = evolveOrder(order, answer);
-  if (answered.lines.some((line) => line.status === "PENDING")) {
-    return [answer];
+function withDecisionWhenComplete(order: Order, ...answers: (LineReserved | LineRejected)[]): OrderEvent[] {
+  const answered = answers.reduce(evolveOrder, order);
+  const last = answers.at(-1);
+  if (!last || answered.lines.some((line) => line.status === "PENDING")) {
+    return answers;
   }
-  return [answer, decision(answered, answer.at)];
+  return [...answers, decision(answered, last.at)];
 }
 
 /** Every line has its answer. */

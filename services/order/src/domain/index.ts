@@ -1,4 +1,5 @@
 export type {
+  AnsweredLine,
   CancelOrder,
   CommittedLine,
   OrderCommand,
@@ -6,6 +7,7 @@ export type {
   RecordReservationExpired,
   RecordStockCommitted,
   RecordStockRejected,
+  RecordStockRequestAnswered,
   RecordStockReserved,
   RejectForTimeout,
 } from "./commands.js";

@@ -1,10 +1,12 @@
 import { deciderSpec } from "@stocksaga/decider/spec";
 import type {
+  AnsweredLine,
   CancelOrder,
   CommittedLine,
   PlaceOrder,
   RecordStockCommitted,
   RecordStockRejected,
+  RecordStockRequestAnswered,
   RecordStockReserved,
 } from "./commands.js";
 import { decide } from "./decide.js";
@@ -105,6 +107,40 @@ export function stockRejected(
     availableQuantity,
     now,
   };
+}
+
+/** The inventory's answer for every line at once (`StockRequestAnswered`). */
+export function stockRequestAnswered(
+  lines: readonly AnsweredLine[],
+  now: Date = at(1),
+): RecordStockRequestAnswered {
+  return { type: "RecordStockRequestAnswered", orderId: ORDER_ID, lines, now };
+}
+
+/** A line of that answer with units reserved (all requested, or fewer). */
+export function answeredReserved(
+  sku: string,
+  requestedQuantity: number,
+  reservedQuantity: number,
+): AnsweredLine {
+  return {
+    sku,
+    requestedQuantity,
+    reservedQuantity,
+    reservationId: reservationIdOf(sku),
+    reason: null,
+    availableQuantity: reservedQuantity,
+  };
+}
+
+/** A line of that answer with nothing reserved. */
+export function answeredRejected(
+  sku: string,
+  requestedQuantity: number,
+  availableQuantity: number,
+  reason: StockRejectionReason = "INSUFFICIENT_STOCK",
+): AnsweredLine {
+  return { sku, requestedQuantity, reservedQuantity: 0, reservationId: null, reason, availableQuantity };
 }
 
 export function lineReserved(sku: string, reservedQuantity: number, when: Date = at(1)): LineReserved {

@@ -1,14 +1,14 @@
 import { createHttpApp, type Logger, type ReadinessCheck, type Registry } from "@stocksaga/platform";
 import type { Hono } from "hono";
 import type { OrderApplication } from "../application/orders.js";
-import type { Database } from "../persistence/database.js";
 import type { OrderChangeFeed } from "../persistence/order-changes.js";
+import type { OrderStore } from "../persistence/order-store.js";
 import { mapOrderError } from "./errors.js";
 import { orderOpenApi } from "./openapi.js";
 import { type OrderEnv, orderRoutes } from "./orders.js";
 
 export function createOrderHttpApp(deps: {
-  db: Database;
+  store: OrderStore;
   orders: OrderApplication;
   changes: OrderChangeFeed;
   jwtSecret: string;

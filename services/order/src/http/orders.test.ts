@@ -2,8 +2,9 @@ import { Writable } from "node:stream";
 import { createLogger, issueToken, type Problem } from "@stocksaga/platform";
 import { describe, expect, it } from "vitest";
 import type { OrderApplication } from "../application/orders.js";
-import type { Database } from "../persistence/database.js";
+import type { Order, OrderStatus } from "../domain/index.js";
 import type { OrderChangeFeed } from "../persistence/order-changes.js";
+import type { OrderStore } from "../persistence/order-store.js";
 import { createOrderHttpApp } from "./app.js";
 
 const secret = "component-test-secret-0123456789abcdef";
@@ -19,7 +20,7 @@ const untouchable = new Proxy(
 );
 
 const app = createOrderHttpApp({
-  db: untouchable as Database,
+  store: untouchable as OrderStore,
   orders: untouchable as OrderApplication,
   changes: untouchable as OrderChangeFeed,
   jwtSecret: secret,
@@ -131,15 +132,17 @@ describe("documentation", () => {
 
 describe("GET /orders/:orderId/events", () => {
   const orderId = "0b5c2a1e-7d3f-4c55-9a0e-6f1d2b3c4d5e";
-  const row = (status: string, updatedAt: string) => ({
-    id: orderId,
+  const row = (status: OrderStatus, updatedAt: string): Order => ({
+    orderId,
     customerId: "alice",
     status,
     fulfilment: "PARTIAL",
-    reason: null,
     lines: [],
+    reason: null,
+    rejectionDetail: null,
+    cancellation: status === "CANCELLED" ? { reason: "changed my mind", cancelledBy: "alice" } : null,
     decisionDeadline: new Date("2026-01-01T00:15:00Z"),
-    createdAt: new Date("2026-01-01T00:00:00Z"),
+    placedAt: new Date("2026-01-01T00:00:00Z"),
     updatedAt: new Date(updatedAt),
   });
 
@@ -154,7 +157,7 @@ describe("GET /orders/:orderId/events", () => {
       },
       () => row("CANCELLED", "2026-01-01T00:00:01Z"),
     ];
-    const db = { order: { findUnique: async () => (reads.shift() ?? reads.at(-1))?.() } };
+    const store = { findOrder: async () => (reads.shift() ?? reads.at(-1))?.() };
     const changes = {
       subscribe: (_orderId: string, listener: () => void) => {
         announce = listener;
@@ -163,7 +166,7 @@ describe("GET /orders/:orderId/events", () => {
       onClose: () => () => {},
     };
     const streaming = createOrderHttpApp({
-      db: db as unknown as Database,
+      store: store as unknown as OrderStore,
       orders: untouchable as OrderApplication,
       changes: changes as unknown as OrderChangeFeed,
       jwtSecret: secret,

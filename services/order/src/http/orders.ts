@@ -14,16 +14,9 @@ import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { OrderApplication } from "../application/orders.js";
 import { ORDER_LIMITS } from "../domain/index.js";
-import type { Database } from "../persistence/database.js";
 import type { OrderChangeFeed } from "../persistence/order-changes.js";
-import {
-  decodeCursor,
-  findOrder,
-  listOrders,
-  type OrderView,
-  orderTimeline,
-  viewOfDomainOrder,
-} from "../persistence/order-queries.js";
+import type { OrderStore } from "../persistence/order-store.js";
+import { decodeCursor, encodeCursor, type OrderView, timelineItemOf, viewOf } from "./order-view.js";
 
 export type OrderEnv = {
   Variables: RequestVariables &
@@ -94,7 +87,7 @@ function concernsOrder(c: Context<OrderEnv>, orderId: string): void {
 }
 
 export function orderRoutes(deps: {
-  db: Database;
+  store: OrderStore;
   orders: OrderApplication;
   changes: OrderChangeFeed;
   jwtSecret: string;
@@ -105,11 +98,11 @@ export function orderRoutes(deps: {
 
   /** Someone else's order does not exist for you: 404, never 403, so ids leak nothing. */
   async function visibleOrder(orderId: string, principal: AuthVariables["principal"]): Promise<OrderView> {
-    const order = UUID.test(orderId) ? await findOrder(deps.db, orderId.toLowerCase()) : undefined;
+    const order = UUID.test(orderId) ? await deps.store.findOrder(orderId.toLowerCase()) : undefined;
     if (!order || (!principal.isAdmin && order.customerId !== principal.customerId)) {
       throw new ProblemError("notFound", `Order ${orderId.slice(0, 64)} does not exist.`);
     }
-    return order;
+    return viewOf(order);
   }
 
   app.post("/", async (c) => {
@@ -132,7 +125,7 @@ export function orderRoutes(deps: {
     else c.var.logger.info({ lines: order.lines.length, fulfilment: order.fulfilment }, "order placed");
     c.header("location", `/orders/${order.orderId}`);
     if (replayed) c.header("idempotent-replayed", "true");
-    return c.json(viewOfDomainOrder(order), 202);
+    return c.json(viewOf(order), 202);
   });
 
   app.get("/", async (c) => {
@@ -143,13 +136,13 @@ export function orderRoutes(deps: {
         errors: [{ pointer: "cursor", detail: "invalid" }],
       });
     }
-    const page = await listOrders(deps.db, {
+    const page = await deps.store.listOrders({
       ...(c.var.principal.isAdmin ? {} : { customerId: c.var.principal.customerId }),
       ...(query.status ? { status: query.status } : {}),
       limit: query.limit,
-      ...(cursor ? { cursor } : {}),
+      ...(cursor ? { after: cursor } : {}),
     });
-    return c.json(page);
+    return c.json({ items: page.orders.map(viewOf), nextCursor: page.next ? encodeCursor(page.next) : null });
   });
 
   app.get("/:orderId", async (c) => {
@@ -172,13 +165,14 @@ export function orderRoutes(deps: {
       traceparent: c.var.traceparent,
     });
     if (changed) c.var.logger.info({ reason: order.cancellation?.reason }, "order cancelled");
-    return c.json(viewOfDomainOrder(order), changed ? 202 : 200);
+    return c.json(viewOf(order), changed ? 202 : 200);
   });
 
   app.get("/:orderId/timeline", async (c) => {
     concernsOrder(c, c.req.param("orderId"));
     const order = await visibleOrder(c.req.param("orderId"), c.var.principal);
-    return c.json({ orderId: order.orderId, events: await orderTimeline(deps.db, order.orderId) });
+    const timeline = await deps.store.timeline(order.orderId);
+    return c.json({ orderId: order.orderId, events: timeline.map(timelineItemOf) });
   });
 
   app.get("/:orderId/events", async (c) => {
@@ -202,7 +196,8 @@ export function orderRoutes(deps: {
         while (!stream.aborted && !stream.closed) {
           if (pending) {
             pending = false;
-            current = (await findOrder(deps.db, first.orderId)) ?? current;
+            const read = await deps.store.findOrder(first.orderId);
+            current = read ? viewOf(read) : current;
             const snapshot = JSON.stringify(current);
             if (current && snapshot !== last) {
               last = snapshot;

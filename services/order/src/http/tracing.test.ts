@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import type { OrderApplication, PlaceOrderRequest } from "../application/orders.js";
 import { decide, evolve, initialState, type Order } from "../domain/index.js";
 import { placeOrder } from "../domain/testing.js";
-import type { Database } from "../persistence/database.js";
 import type { OrderChangeFeed } from "../persistence/order-changes.js";
+import type { OrderStore } from "../persistence/order-store.js";
 import { createOrderHttpApp } from "./app.js";
 
 const secret = "component-test-secret-0123456789abcdef";
@@ -27,7 +27,7 @@ function harness() {
     },
   } as unknown as OrderApplication;
   const app = createOrderHttpApp({
-    db: {} as Database,
+    store: {} as OrderStore,
     orders,
     changes: {} as OrderChangeFeed,
     jwtSecret: secret,

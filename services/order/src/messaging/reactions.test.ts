@@ -20,6 +20,13 @@ const stockCommitted = {
   ],
 };
 
+const stockRequestAnswered = {
+  ...SAMPLE_EVENTS.StockRequestAnswered,
+  lines: SAMPLE_EVENTS.StockRequestAnswered.lines.map((line) =>
+    line.reservationId === null ? line : { ...line, reservationId: RESERVATION_ID.toUpperCase() },
+  ),
+};
+
 function thrown(action: () => unknown): unknown {
   try {
     action();
@@ -57,6 +64,35 @@ describe("each inventory event becomes one order command; time comes in on the e
         requestedQuantity: 1,
         reason: "INSUFFICIENT_STOCK",
         availableQuantity: 0,
+        now: PROCESSED_AT,
+      },
+    });
+  });
+
+  it("StockRequestAnswered → RecordStockRequestAnswered with every line, reservation ids in lower case", () => {
+    expect(commandFor(stockRequestAnswered, PROCESSED_AT)).toEqual({
+      orderId: ORDER_ID,
+      command: {
+        type: "RecordStockRequestAnswered",
+        orderId: ORDER_ID,
+        lines: [
+          {
+            sku: "SKU-RED-MUG",
+            requestedQuantity: 3,
+            reservedQuantity: 2,
+            reservationId: RESERVATION_ID,
+            reason: null,
+            availableQuantity: 2,
+          },
+          {
+            sku: "SKU-BLUE-CUP",
+            requestedQuantity: 1,
+            reservedQuantity: 0,
+            reservationId: null,
+            reason: "INSUFFICIENT_STOCK",
+            availableQuantity: 0,
+          },
+        ],
         now: PROCESSED_AT,
       },
     });
@@ -123,6 +159,16 @@ describe("each inventory event becomes one order command; time comes in on the e
       { ...reservationExpired, reservationId: `${RESERVATION_ID}x` },
     ],
     [
+      "StockRequestAnswered with a line's reservation id not a UUID",
+      {
+        ...stockRequestAnswered,
+        lines: [
+          { ...stockRequestAnswered.lines[0], reservationId: "res-0001" },
+          stockRequestAnswered.lines[1],
+        ],
+      } as IntegrationEvent,
+    ],
+    [
       "StockCommitted with one line's reservation id not a UUID",
       {
         ...stockCommitted,
@@ -139,6 +185,14 @@ describe("each inventory event becomes one order command; time comes in on the e
     [
       "a rejection reason this build does not know",
       { ...SAMPLE_EVENTS.StockRejected, reason: "UNSPECIFIED" as const },
+      "UNKNOWN_REASON",
+    ],
+    [
+      "a line rejected for a reason this build does not know",
+      {
+        ...stockRequestAnswered,
+        lines: [stockRequestAnswered.lines[0], { ...stockRequestAnswered.lines[1], reason: "UNSPECIFIED" }],
+      } as IntegrationEvent,
       "UNKNOWN_REASON",
     ],
     ["an event the order service does not consume", SAMPLE_EVENTS.OrderRequested, "UNEXPECTED_EVENT"],

@@ -7,7 +7,7 @@ import {
   receivedBy,
 } from "@stocksaga/messaging";
 import type { OrderApplication, Reaction, Refusal } from "../application/orders.js";
-import { type OrderCommand, OrderNotFound } from "../domain/index.js";
+import { type OrderCommand, OrderNotFound, type StockRejectionReason } from "../domain/index.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -24,6 +24,20 @@ function reservationIdOf(event: { type: string; orderId: string }, reservationId
     );
   }
   return reservationId.toLowerCase();
+}
+
+/** A rejection reason this build knows; UNSPECIFIED (a newer producer's) is refused, not guessed. */
+function knownReason(
+  event: { type: string; orderId: string },
+  reason: StockRejectionReason | "UNSPECIFIED",
+): StockRejectionReason {
+  if (reason === "UNSPECIFIED") {
+    throw new InvalidEventError(
+      "UNKNOWN_REASON",
+      `${event.type} for ${event.orderId} has a reason this build does not know`,
+    );
+  }
+  return reason;
 }
 
 /**
@@ -50,12 +64,6 @@ export function commandFor(
         },
       };
     case "StockRejected":
-      if (event.reason === "UNSPECIFIED") {
-        throw new InvalidEventError(
-          "UNKNOWN_REASON",
-          `StockRejected for ${event.orderId} has a reason this build does not know`,
-        );
-      }
       return {
         orderId: event.orderId,
         command: {
@@ -64,8 +72,25 @@ export function commandFor(
           lineCount: event.lineCount,
           sku: event.sku,
           requestedQuantity: event.requestedQuantity,
-          reason: event.reason,
+          reason: knownReason(event, event.reason),
           availableQuantity: event.availableQuantity,
+          now,
+        },
+      };
+    case "StockRequestAnswered":
+      return {
+        orderId: event.orderId,
+        command: {
+          type: "RecordStockRequestAnswered",
+          orderId: event.orderId,
+          lines: event.lines.map((line) => ({
+            sku: line.sku,
+            requestedQuantity: line.requestedQuantity,
+            reservedQuantity: line.reservedQuantity,
+            reservationId: line.reservationId === null ? null : reservationIdOf(event, line.reservationId),
+            reason: line.reason === null ? null : knownReason(event, line.reason),
+            availableQuantity: line.availableQuantity,
+          })),
           now,
         },
       };

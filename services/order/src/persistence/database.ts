@@ -1,19 +1,5 @@
-import { PrismaPg } from "@prisma/adapter-pg";
-import { type Prisma, PrismaClient } from "../generated/prisma/client.js";
-
-export type Tx = Prisma.TransactionClient;
-export type Database = PrismaClient;
-
-export function createDatabase(url: string, poolSize: number): Database {
-  return new PrismaClient({
-    adapter: new PrismaPg({ connectionString: url, max: poolSize }),
-    // A burst of requests queues for the pool's connections; Prisma's default wait (2 s) turned a
-    // burst of 50 orders on a busy machine into 500s. Past this wait it is a 503 (platform).
-    transactionOptions: { maxWait: 10_000 },
-  });
-}
-
-/** Serialises state changes of one order across transactions and instances; see docs/architecture.md. */
+/** Where order changes are announced, after their commit, to every instance's live streams (see order-changes.ts). */
 export const ORDER_CHANGED_CHANNEL = "order_changed";
+/** The outbox relay's wake-up channel, and the advisory lock that elects the one relay of the database. */
 export const OUTBOX_CHANNEL = "order_outbox";
 export const OUTBOX_LOCK_KEY = 0x5a6a_0001;

@@ -89,3 +89,46 @@ describe("OrderChangeFeed.stop", () => {
     expect(client.releases).toEqual([true]);
   });
 });
+
+describe("OrderChangeFeed.subscribe", () => {
+  const A = "0b5c2a1e-7d3f-4c55-9a0e-6f1d2b3c4d5e";
+  const B = "5b0e6c1e-8f4a-4c3b-9d2e-1a7f3c5e9b80";
+  const C = "9d1f3e2a-6b4c-4a8d-8e7f-0c1b2a3d4e5f";
+
+  async function listening() {
+    const client = new FakeClient(async () => ({ rows: [] }));
+    const feed = feedOn(client);
+    const woken: string[] = [];
+    for (const orderId of [A, B, C]) feed.subscribe(orderId, () => woken.push(orderId));
+    await feed.start();
+    woken.length = 0; // the start announces every order once
+    const notify = (payload: string) => client.emit("notification", { channel: "order_changed", payload });
+    return { feed, woken, notify };
+  }
+
+  it("wakes the subscribers of each order a comma-separated payload names, and no other", async () => {
+    const { woken, notify } = await listening();
+    notify(`${A},${C}`);
+    expect(woken.sort()).toEqual([A, C].sort());
+  });
+
+  it("wakes every subscriber for '*'", async () => {
+    const { woken, notify } = await listening();
+    notify("*");
+    expect(woken.sort()).toEqual([A, B, C].sort());
+  });
+
+  it("stops waking a subscriber once it unsubscribed, and keeps the others", async () => {
+    const client = new FakeClient(async () => ({ rows: [] }));
+    const feed = feedOn(client);
+    const woken: string[] = [];
+    const first = feed.subscribe(A, () => woken.push("first"));
+    feed.subscribe(A, () => woken.push("second"));
+    await feed.start();
+    woken.length = 0;
+
+    first();
+    client.emit("notification", { channel: "order_changed", payload: A });
+    expect(woken).toEqual(["second"]);
+  });
+});

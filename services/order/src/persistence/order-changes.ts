@@ -4,12 +4,17 @@ import type pg from "pg";
 import type { Logger } from "pino";
 import { ORDER_CHANGED_CHANNEL } from "./database.js";
 
+/** Every order: what a payload of "*" means, and what the feed announces after it (re)connects. */
+const EVERY_ORDER = "*";
+
 /**
- * Order changes from every instance, through PostgreSQL NOTIFY (sent by the committing
- * transaction), so a live stream sees changes made by whichever instance consumed the event.
+ * Order changes from every instance, through PostgreSQL NOTIFY (sent after the commit, see
+ * OrderChangeNotifier: a payload is order ids joined by ","), so a live stream sees changes made
+ * by whichever instance consumed the event.
  */
 export class OrderChangeFeed {
   private readonly emitter = new EventEmitter();
+  private readonly listeners = new Map<string, Set<() => void>>();
   /** The listening connection, and the one way to give it back (at most once, whoever comes first). */
   private listener: { client: pg.PoolClient; release: (error?: Error | true) => void } | undefined;
   private stopped = false;
@@ -37,7 +42,7 @@ export class OrderChangeFeed {
       client.release(error);
     };
     client.on("notification", (message) => {
-      if (message.payload) this.emitter.emit("change", message.payload);
+      if (message.payload) this.changed(message.payload.split(","));
     });
     client.on("error", (error) => {
       this.logger.warn({ err: error }, "order change feed lost its connection; reconnecting");
@@ -58,7 +63,17 @@ export class OrderChangeFeed {
     }
     this.listener = { client, release };
     // Anything that changed while we were not listening is announced as a change of every order.
-    this.emitter.emit("change", "*");
+    this.changed([EVERY_ORDER]);
+  }
+
+  private changed(orderIds: readonly string[]): void {
+    if (orderIds.includes(EVERY_ORDER)) {
+      for (const listeners of [...this.listeners.values()]) for (const listener of [...listeners]) listener();
+      return;
+    }
+    for (const orderId of new Set(orderIds)) {
+      for (const listener of [...(this.listeners.get(orderId) ?? [])]) listener();
+    }
   }
 
   private async reconnect(): Promise<void> {
@@ -72,11 +87,15 @@ export class OrderChangeFeed {
 
   /** Calls `listener` whenever `orderId` (or possibly any order) changed; returns the unsubscribe. */
   subscribe(orderId: string, listener: () => void): () => void {
-    const handler = (changed: string) => {
-      if (changed === orderId || changed === "*") listener();
+    // A listener of its own per subscription, so that subscribing one function twice counts twice.
+    const subscription = () => listener();
+    const listeners = this.listeners.get(orderId) ?? new Set();
+    listeners.add(subscription);
+    this.listeners.set(orderId, listeners);
+    return () => {
+      listeners.delete(subscription);
+      if (listeners.size === 0 && this.listeners.get(orderId) === listeners) this.listeners.delete(orderId);
     };
-    this.emitter.on("change", handler);
-    return () => this.emitter.off("change", handler);
   }
 
   get listening(): boolean {
