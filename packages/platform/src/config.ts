@@ -66,7 +66,16 @@ export const env = {
  * spreads these into its own shape next to its own keys.
  */
 export const serviceConfigShape = {
-  DATABASE_POOL_SIZE: env.positiveInt(10).describe("Connections in the service's database pool."),
+  DATABASE_POOL_SIZE: env
+    .positiveInt(10)
+    .describe(
+      "Connections of the consumer's reactions and the sweeper (KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY use one each).",
+    ),
+  HTTP_DATABASE_POOL_SIZE: env
+    .positiveInt(5)
+    .describe(
+      "Connections of the HTTP API (writes and reads), a pool apart from DATABASE_POOL_SIZE so that requests and reactions never wait for each other's connections.",
+    ),
   KAFKA_BROKERS: env.list("127.0.0.1:9092").describe("Comma-separated Kafka bootstrap brokers."),
   KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: env
     .positiveInt(3)

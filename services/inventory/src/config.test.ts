@@ -7,7 +7,7 @@ const REQUIRED = { AUTH_JWT_SECRET: "a-secret-of-at-least-thirty-two-characters"
 describe("inventory configuration", () => {
   it("gives the HTTP API a pool of its own, and answers each request with one event, by default", () => {
     const config = loadInventoryConfig(REQUIRED);
-    expect(config.HTTP_DATABASE_POOL_SIZE).toBe(4);
+    expect(config.HTTP_DATABASE_POOL_SIZE).toBe(5);
     expect(config.DATABASE_POOL_SIZE).toBe(10);
     expect(config.STOCK_ANSWERS).toBe("per-request");
   });

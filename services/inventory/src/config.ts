@@ -11,11 +11,6 @@ export const inventoryConfigShape = {
   INVENTORY_DATABASE_URL: env
     .url("postgresql://postgres@127.0.0.1:5432/stocksaga_inventory")
     .describe("PostgreSQL database of the inventory service."),
-  HTTP_DATABASE_POOL_SIZE: env
-    .positiveInt(4)
-    .describe(
-      "Connections of the HTTP API (product reads, admin changes, readiness), a pool apart from the DATABASE_POOL_SIZE connections of the order-event consumer and the expiry sweep, so neither side queues behind the other.",
-    ),
   RESERVATION_TTL_MS: env
     .milliseconds(900_000)
     .describe("How long a reservation holds stock before it expires unless the order commits it."),

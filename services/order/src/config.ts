@@ -13,11 +13,6 @@ export const orderConfigShape = {
   DATABASE_POOL_SIZE: serviceConfigShape.DATABASE_POOL_SIZE.describe(
     "Connections of the consumer's reactions and the timeout sweeper (each partition applied at once holds one); HTTP has its own pool.",
   ),
-  HTTP_DATABASE_POOL_SIZE: env
-    .positiveInt(5)
-    .describe(
-      "Connections of the HTTP requests (placements, cancellations, reads), apart from the consumer's so that neither waits behind the other; placements hold one at a time.",
-    ),
   ORDER_DECISION_TIMEOUT_MS: env
     .milliseconds(30_000)
     .describe("How long an order waits for the inventory's answers before it is rejected with TIMEOUT."),

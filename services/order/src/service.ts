@@ -44,11 +44,12 @@ export async function startOrderService(
   fatal: (error: unknown) => void,
 ): Promise<RunningOrderService> {
   // Reactions and HTTP requests on pools of their own: neither waits for a connection the other holds.
-  const consumerPool = createPool(config.ORDER_DATABASE_URL, config.DATABASE_POOL_SIZE);
-  const httpPool = createPool(config.ORDER_DATABASE_URL, config.HTTP_DATABASE_POOL_SIZE);
-  // The outbox relay (its LISTEN and its drains), the change feed's LISTEN and the change notifications.
-  const pool = createPool(config.ORDER_DATABASE_URL, 4);
   const metrics = createMetricsRegistry();
+  const url = config.ORDER_DATABASE_URL;
+  const consumerPool = createPool(url, config.DATABASE_POOL_SIZE, { metrics, name: "reactions" });
+  const httpPool = createPool(url, config.HTTP_DATABASE_POOL_SIZE, { metrics, name: "http" });
+  // The outbox relay (its LISTEN and its drains), the change feed's LISTEN and the change notifications.
+  const pool = createPool(url, 4, { metrics, name: "relay" });
   const saga = sagaMetrics(metrics);
   const messaging = await ServiceMessaging.start({
     clientId: "order-service",
