@@ -147,6 +147,7 @@ export class Subscription<Event extends { type: string }> {
   private readonly consumer: Consumer;
   private stopping = false;
   private joinedGroup = false;
+  private readonly lagByPartition = new Map<string, number>();
   private readonly logger: Logger;
 
   private readonly handle: (message: ConsumedMessage<Event>) => Promise<void>;
@@ -172,6 +173,7 @@ export class Subscription<Event extends { type: string }> {
     const { GROUP_JOIN, CRASH, STOP, DISCONNECT } = this.consumer.events;
     this.consumer.on(GROUP_JOIN, ({ payload }) => {
       this.joinedGroup = true;
+      this.lagByPartition.clear();
       this.logger.info({ memberAssignment: payload.memberAssignment }, "joined consumer group");
     });
     this.consumer.on(STOP, () => {
@@ -210,6 +212,16 @@ export class Subscription<Event extends { type: string }> {
     return this.joinedGroup;
   }
 
+  /**
+   * Messages behind the end of the partitions this member reads, as of the last batch of each
+   * (the broker's high watermark then, minus what has been applied): no broker call to know it.
+   */
+  get lag(): number {
+    let total = 0;
+    for (const lag of this.lagByPartition.values()) total += lag;
+    return total;
+  }
+
   async start(): Promise<void> {
     await this.consumer.connect();
     for (const topic of this.options.topics) await this.consumer.subscribe({ topic, fromBeginning: true });
@@ -236,6 +248,8 @@ export class Subscription<Event extends { type: string }> {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
     const size = Math.max(1, this.options.maxBatchSize ?? 100);
     const partition = { topic: batch.topic, partition: batch.partition, heartbeat };
+    const lagKey = `${batch.topic}:${batch.partition}`;
+    const behind = Number(batch.highWatermark);
     for (let from = 0; from < batch.messages.length; from += size) {
       if (this.stopping || !isRunning() || isStale()) return;
       const run = batch.messages.slice(from, from + size);
@@ -244,7 +258,10 @@ export class Subscription<Event extends { type: string }> {
       if (run.length > 1 && this.options.handleBatch) await this.processRun(partition, run, tally);
       else for (const message of run) await this.processOne({ ...partition, message }, tally);
       const last = run.at(-1);
-      if (last) resolveOffset(last.offset);
+      if (last) {
+        resolveOffset(last.offset);
+        this.lagByPartition.set(lagKey, Math.max(0, behind - Number(last.offset) - 1));
+      }
       if (tally.handled > 0 && this.logger.isLevelEnabled("info")) {
         this.logger.info(
           {

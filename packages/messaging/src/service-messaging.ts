@@ -139,6 +139,16 @@ export class ServiceMessaging {
     key: keyFor(event),
   });
 
+  /** Events this instance's consumer is behind the end of its partitions (0 before it consumes). */
+  get consumerLag(): number {
+    return this.subscription?.lag ?? 0;
+  }
+
+  /** Committed events the relay has not published yet (one count over the outbox). */
+  outboxBacklog(): Promise<number> {
+    return this.relay.backlog();
+  }
+
   /**
    * Call after each commit that wrote outbox rows, outside the transaction: the relay publishes at
    * once if it leads, and if it does not, the leader (in another instance) is told on the outbox

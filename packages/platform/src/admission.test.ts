@@ -26,6 +26,7 @@ describe("decideAdmission", () => {
     const decision = decideAdmission([signal("pending orders", 1000, 1000)], { baseRetryAfterSeconds: 2 });
     expect(decision).toEqual({
       admit: false,
+      signal: "pending orders",
       reason: "pending orders is 1000 orders, at or past its limit of 1000",
       retryAfterSeconds: 2,
     });
@@ -84,7 +85,7 @@ describe("AdmissionControl", () => {
     const problem = (await refused.json()) as { type: string; detail: string };
     expect(problem.type).toBe("urn:stocksaga:problem:overloaded");
     expect(problem.detail).toContain("pending orders is 250 orders");
-    expect(refusals).toHaveLength(1);
+    expect(refusals).toEqual(["pending orders"]);
     await control.stop();
   });
 

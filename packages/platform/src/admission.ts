@@ -17,7 +17,13 @@ export interface BacklogSignal {
 
 export type AdmissionDecision =
   | { readonly admit: true }
-  | { readonly admit: false; readonly reason: string; readonly retryAfterSeconds: number };
+  | {
+      readonly admit: false;
+      /** The name of the signal past its limit. */
+      readonly signal: string;
+      readonly reason: string;
+      readonly retryAfterSeconds: number;
+    };
 
 /** Retry-After is never shorter than a second nor longer than this. */
 const MAX_RETRY_AFTER_SECONDS = 30;
@@ -46,6 +52,7 @@ export function decideAdmission(
   );
   return {
     admit: false,
+    signal: signal.name,
     reason: `${signal.name} is ${Math.round(signal.value)} ${signal.unit}, at or past its limit of ${signal.limit}`,
     retryAfterSeconds,
   };
@@ -57,8 +64,8 @@ export interface AdmissionControlOptions {
   intervalMs: number;
   baseRetryAfterSeconds: number;
   logger: Logger;
-  /** Told of each decision to refuse, for metrics. */
-  refused?: (reason: string) => void;
+  /** Told of each refusal (the name of the signal past its limit), for metrics. */
+  refused?: (signal: string) => void;
 }
 
 /**
@@ -101,7 +108,7 @@ export class AdmissionControl {
     return async (_c, next) => {
       const decision = this.decide();
       if (!decision.admit) {
-        this.options.refused?.(decision.reason);
+        this.options.refused?.(decision.signal);
         throw new ProblemError(
           "overloaded",
           `Too much work is in flight to take this order now (${decision.reason}); retry after ${decision.retryAfterSeconds} s.`,

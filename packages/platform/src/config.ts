@@ -46,6 +46,8 @@ export const env = {
   port: (defaultPort: number) => z.coerce.number().int().min(0).max(65_535).default(defaultPort),
   milliseconds: (defaultMs: number) => z.coerce.number().int().positive().default(defaultMs),
   positiveInt: (value: number) => z.coerce.number().int().positive().default(value),
+  /** A limit where 0 means "no limit". */
+  limit: (value: number) => z.coerce.number().int().min(0).default(value),
   url: (defaultUrl: string) => z.url().default(defaultUrl),
   list: (defaultValue: string) =>
     z

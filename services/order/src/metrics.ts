@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from "@stocksaga/platform";
+import { type BacklogSignal, Counter, Gauge, Histogram, type Registry } from "@stocksaga/platform";
 import type { OrderChange } from "./application/orders.js";
 
 /** Seconds from placing an order to its first final status: milliseconds when stock answers, the decision timeout when not. */
@@ -55,6 +55,37 @@ export function sagaMetrics(registry: Registry): (change: OrderChange) => void {
       );
     }
   };
+}
+
+/**
+ * Admission control's series: `stocksaga_admission_refusals_total{signal}` counts placements
+ * refused with 503 by the signal past its limit, and `stocksaga_admission_backlog{signal}` is each
+ * signal's latest measure (its limit in `stocksaga_admission_limit{signal}`).
+ */
+export function admissionMetrics(
+  registry: Registry,
+  latest: () => readonly BacklogSignal[],
+): { refused: (signal: string) => void } {
+  const refusals = new Counter({
+    name: "stocksaga_admission_refusals_total",
+    help: "Order placements refused with 503 by admission control, by the signal past its limit.",
+    labelNames: ["signal"] as const,
+    registers: [registry],
+  });
+  const gauge = (name: string, help: string, read: (signal: BacklogSignal) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["signal"] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const signal of latest()) this.set({ signal: signal.name }, read(signal));
+      },
+    });
+  gauge("stocksaga_admission_backlog", "Latest measure of each admission control signal.", (s) => s.value);
+  gauge("stocksaga_admission_limit", "Limit of each admission control signal (0: none).", (s) => s.limit);
+  return { refused: (signal) => refusals.inc({ signal }) };
 }
 
 function unreachable(value: never): never {

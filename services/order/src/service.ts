@@ -1,6 +1,7 @@
 import type { EventType } from "@stocksaga/contracts";
 import { createPool, ServiceMessaging } from "@stocksaga/messaging";
 import {
+  AdmissionControl,
   createMetricsRegistry,
   type Logger,
   parseTraceparent,
@@ -8,11 +9,12 @@ import {
   runEvery,
   serve,
 } from "@stocksaga/platform";
+import { orderBacklogSignals } from "./admission.js";
 import { OrderApplication } from "./application/orders.js";
 import type { OrderConfig } from "./config.js";
 import { createOrderHttpApp } from "./http/app.js";
 import { orderReactions } from "./messaging/reactions.js";
-import { sagaMetrics } from "./metrics.js";
+import { admissionMetrics, sagaMetrics } from "./metrics.js";
 import { OUTBOX_CHANNEL, OUTBOX_LOCK_KEY } from "./persistence/database.js";
 import { OrderChangeNotifier } from "./persistence/order-change-notifier.js";
 import { OrderChangeFeed } from "./persistence/order-changes.js";
@@ -103,6 +105,24 @@ export async function startOrderService(
     ),
   );
 
+  const admission = new AdmissionControl({
+    sample: orderBacklogSignals(
+      {
+        pendingBacklog: () => httpStore.pendingBacklog(),
+        outboxBacklog: () => messaging.outboxBacklog(),
+        consumerLag: () => messaging.consumerLag,
+        placementsWaiting: () => ordersOfRequests.placementsWaiting,
+      },
+      config,
+    ),
+    intervalMs: config.ADMISSION_SAMPLE_INTERVAL_MS,
+    baseRetryAfterSeconds: 1,
+    logger,
+    refused: (signal) => admitted.refused(signal),
+  });
+  const admitted = admissionMetrics(metrics, () => admission.latest);
+  await admission.start();
+
   const app = createOrderHttpApp({
     store: httpStore,
     orders: ordersOfRequests,
@@ -111,6 +131,7 @@ export async function startOrderService(
     logger,
     metrics,
     rateLimit: { perSecond: config.HTTP_RATE_LIMIT_PER_SECOND, burst: config.HTTP_RATE_LIMIT_BURST },
+    admission: admission.middleware(),
     readiness: [
       { name: "database", check: () => httpStore.ping() },
       ...messaging.readiness,
@@ -126,6 +147,7 @@ export async function startOrderService(
       // No new connections from here; every request already sent is answered before this resolves.
       const closed = http.close();
       await sweeper.stop();
+      await admission.stop();
       await changes.stop();
       await messaging.stopConsuming();
       await closed;

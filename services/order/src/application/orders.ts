@@ -84,6 +84,11 @@ export class OrderApplication {
    * Places an order, answered once it is committed. Requests that arrive while a placement
    * transaction is in flight are committed together in the next one (see GroupCommit).
    */
+  /** Placements waiting for their group commit (admission control). */
+  get placementsWaiting(): number {
+    return this.placements.backlog;
+  }
+
   placeOrder(request: PlaceOrderRequest): Promise<Placement> {
     return this.placements.submit(request);
   }

@@ -1,5 +1,5 @@
 import { createHttpApp, type Logger, type ReadinessCheck, type Registry } from "@stocksaga/platform";
-import type { Hono } from "hono";
+import type { Hono, MiddlewareHandler } from "hono";
 import type { OrderApplication } from "../application/orders.js";
 import type { OrderChangeFeed } from "../persistence/order-changes.js";
 import type { OrderStore } from "../persistence/order-store.js";
@@ -18,6 +18,8 @@ export function createOrderHttpApp(deps: {
   metrics?: Registry;
   /** Per-client token buckets (requests per second, burst); bearer tokens are verified with `jwtSecret`. */
   rateLimit?: { perSecond: number; burst: number };
+  /** Admission control of POST /orders (see orderRoutes). */
+  admission?: MiddlewareHandler;
 }): Hono<OrderEnv> {
   const app = createHttpApp<OrderEnv>({
     logger: deps.logger,

@@ -91,10 +91,13 @@ export function orderRoutes(deps: {
   orders: OrderApplication;
   changes: OrderChangeFeed;
   jwtSecret: string;
+  /** Refuses a placement (503, Retry-After) while the backlog is past its limits; none: every one is taken. */
+  admission?: MiddlewareHandler;
 }): Hono<OrderEnv> {
   const app = new Hono<OrderEnv>();
   app.use("*", tracing);
   app.use("*", authenticate(deps.jwtSecret));
+  if (deps.admission) app.post("/", deps.admission);
 
   /** Someone else's order does not exist for you: 404, never 403, so ids leak nothing. */
   async function visibleOrder(orderId: string, principal: AuthVariables["principal"]): Promise<OrderView> {

@@ -9,6 +9,7 @@ import type {
   OrderStore,
   OrderTransaction,
   OrderUpdate,
+  PendingBacklog,
   TimelineEntry,
   TimelineRecord,
 } from "./order-store.js";
@@ -101,6 +102,15 @@ export class InMemoryOrderStore implements OrderStore {
 
   async ping(): Promise<boolean> {
     return true;
+  }
+
+  async pendingBacklog(): Promise<PendingBacklog> {
+    const pending = [...this.state.orders.values()].filter(({ order }) => order.status === "PENDING");
+    const oldest = Math.min(...pending.map(({ order }) => order.placedAt.getTime()));
+    return {
+      pendingOrders: pending.length,
+      oldestPendingMs: pending.length === 0 ? 0 : Math.max(0, this.clock().getTime() - oldest),
+    };
   }
 
   /** Committed outbox entries, in the order the relay would publish them. */

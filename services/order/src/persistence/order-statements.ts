@@ -152,4 +152,8 @@ export const ORDER_STATEMENTS = {
       from order_timeline where order_id = $1::uuid order by id`,
 
   ping: "select 1",
+  // The sweeper's index (status, decision_deadline) serves it; every order has the same time to decide.
+  pendingBacklog: `select count(*)::int as pending,
+         coalesce(extract(epoch from now() - min(created_at)) * 1000, 0)::float8 as oldest_ms
+    from orders where status = 'PENDING'`,
 } as const;

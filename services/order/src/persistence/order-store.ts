@@ -111,4 +111,12 @@ export interface OrderStore {
   timeline(orderId: string): Promise<TimelineRecord[]>;
   /** Whether the database answers (readiness). */
   ping(): Promise<boolean>;
+  /** Orders waiting for their decision, and how long the oldest has waited (admission control). */
+  pendingBacklog(): Promise<PendingBacklog>;
+}
+
+export interface PendingBacklog {
+  pendingOrders: number;
+  /** 0 when nothing is pending. */
+  oldestPendingMs: number;
 }

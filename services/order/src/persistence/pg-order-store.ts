@@ -20,6 +20,7 @@ import type {
   OrderStore,
   OrderTransaction,
   OrderUpdate,
+  PendingBacklog,
   TimelineEntry,
   TimelineRecord,
 } from "./order-store.js";
@@ -78,6 +79,13 @@ export class PgOrderStore implements OrderStore {
   async ping(): Promise<boolean> {
     const { rows } = await this.pool.query(ORDER_STATEMENTS.ping);
     return rows.length === 1;
+  }
+
+  async pendingBacklog(): Promise<PendingBacklog> {
+    const { rows } = await this.pool.query<{ pending: number; oldest_ms: number }>(
+      ORDER_STATEMENTS.pendingBacklog,
+    );
+    return { pendingOrders: rows[0]?.pending ?? 0, oldestPendingMs: Math.max(0, rows[0]?.oldest_ms ?? 0) };
   }
 }
 

@@ -1,0 +1,59 @@
+import type { BacklogSignal } from "@stocksaga/platform";
+import type { PendingBacklog } from "./persistence/order-store.js";
+
+/** Where the order service's backlog is read from, each cheap enough to read a few times a second. */
+export interface BacklogSources {
+  pendingBacklog: () => Promise<PendingBacklog>;
+  outboxBacklog: () => Promise<number>;
+  consumerLag: () => number;
+  placementsWaiting: () => number;
+}
+
+export interface AdmissionLimits {
+  ADMISSION_MAX_PENDING_ORDERS: number;
+  ADMISSION_MAX_PENDING_AGE_MS: number;
+  ADMISSION_MAX_OUTBOX_EVENTS: number;
+  ADMISSION_MAX_CONSUMER_LAG: number;
+  ADMISSION_MAX_PLACEMENT_QUEUE: number;
+}
+
+/**
+ * The backlog an order placed now would queue behind, as admission control's signals: orders
+ * still waiting for a decision (how many, and how long the oldest has waited), events not yet
+ * published, answers not yet consumed, and placements not yet committed.
+ */
+export function orderBacklogSignals(
+  sources: BacklogSources,
+  limits: AdmissionLimits,
+): () => Promise<BacklogSignal[]> {
+  return async () => {
+    const [pending, outbox] = await Promise.all([sources.pendingBacklog(), sources.outboxBacklog()]);
+    return [
+      {
+        name: "pending orders",
+        value: pending.pendingOrders,
+        limit: limits.ADMISSION_MAX_PENDING_ORDERS,
+        unit: "orders",
+      },
+      {
+        name: "oldest pending order",
+        value: pending.oldestPendingMs,
+        limit: limits.ADMISSION_MAX_PENDING_AGE_MS,
+        unit: "ms old",
+      },
+      { name: "outbox", value: outbox, limit: limits.ADMISSION_MAX_OUTBOX_EVENTS, unit: "events" },
+      {
+        name: "consumer lag",
+        value: sources.consumerLag(),
+        limit: limits.ADMISSION_MAX_CONSUMER_LAG,
+        unit: "events",
+      },
+      {
+        name: "placement queue",
+        value: sources.placementsWaiting(),
+        limit: limits.ADMISSION_MAX_PLACEMENT_QUEUE,
+        unit: "orders",
+      },
+    ];
+  };
+}
