@@ -15,7 +15,7 @@ const DATABASE_ACCESS: readonly { what: string; pattern: RegExp }[] = [
   {
     what: "a Prisma model call",
     pattern:
-      /\b\w+\.(order|orderLine|product|reservation|outbox|inbox)\w*\.(find|create|update|delete|upsert|count|aggregate|groupBy)\w*\(/,
+      /\b\w+\.(order|orderLine|orderTimelineEntry|product|orderRequest|reservation|stockAdjustment|outboxMessage|inboxMessage)\.(find|create|update|delete|upsert|count|aggregate|groupBy)\w*\(/,
   },
   { what: "the Prisma client", pattern: /generated\/prisma|@prisma\/|PrismaClient/ },
   { what: "the pg driver", pattern: /from\s+["']pg["']/ },
