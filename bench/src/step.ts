@@ -159,6 +159,9 @@ function median(values: number[]): number {
   return summarize(values).p50;
 }
 
+/** The inventory's answers: one per order, or one per line from an inventory that answers so. */
+const ANSWER_TYPES = new Set(["StockRequestAnswered", "StockReserved", "StockRejected"]);
+
 /**
  * Where the time of a sample of orders went: the order's timeline, the inventory's inbox and the
  * Kafka records' timestamps, all written by the system anyway.
@@ -222,9 +225,7 @@ async function breakdown(
     const answers = entries
       .filter(
         (e) =>
-          e.direction === "RECEIVED" &&
-          (e.event_type === "StockReserved" || e.event_type === "StockRejected") &&
-          e.recorded_at.getTime() <= finalAt,
+          e.direction === "RECEIVED" && ANSWER_TYPES.has(e.event_type) && e.recorded_at.getTime() <= finalAt,
       )
       .sort((a, b) => a.recorded_at.getTime() - b.recorded_at.getTime());
     const first = answers[0];
