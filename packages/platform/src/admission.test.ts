@@ -89,6 +89,23 @@ describe("AdmissionControl", () => {
     await control.stop();
   });
 
+  it("decides on live signals as they are at each request, without waiting for a sample", async () => {
+    let queued = 0;
+    const control = new AdmissionControl({
+      sample: async () => [signal("pending orders", 1, 100)],
+      live: () => [signal("placement queue", queued, 10)],
+      intervalMs: 60_000,
+      baseRetryAfterSeconds: 1,
+      logger: silent,
+    });
+    await control.start();
+    expect(control.decide()).toEqual({ admit: true });
+    queued = 10;
+    expect(control.decide()).toMatchObject({ admit: false, signal: "placement queue" });
+    expect(control.latest.map((s) => s.name)).toEqual(["pending orders", "placement queue"]);
+    await control.stop();
+  });
+
   it("keeps the last sample when sampling fails, rather than refusing everything", async () => {
     let fail = false;
     const control = new AdmissionControl({

@@ -61,6 +61,11 @@ export function decideAdmission(
 export interface AdmissionControlOptions {
   /** Reads the current backlog; called every `intervalMs`, never on a request's path. */
   sample: () => Promise<readonly BacklogSignal[]>;
+  /**
+   * Signals read on each request, for in-process numbers that cost nothing to read and can grow
+   * faster than the sampling interval (a queue of this process's own).
+   */
+  live?: () => readonly BacklogSignal[];
   intervalMs: number;
   baseRetryAfterSeconds: number;
   logger: Logger;
@@ -94,13 +99,16 @@ export class AdmissionControl {
     await this.sampling;
   }
 
-  /** The latest signals, for /metrics and readiness. */
+  /** The latest signals, sampled and live, for /metrics. */
   get latest(): readonly BacklogSignal[] {
-    return this.signals;
+    return [...this.signals, ...(this.options.live?.() ?? [])];
   }
 
   decide(): AdmissionDecision {
-    return decideAdmission(this.signals, { baseRetryAfterSeconds: this.options.baseRetryAfterSeconds });
+    const live = this.options.live?.();
+    return decideAdmission(live ? [...this.signals, ...live] : this.signals, {
+      baseRetryAfterSeconds: this.options.baseRetryAfterSeconds,
+    });
   }
 
   /** Refuses the request with 503 problem+json and Retry-After when the backlog is past a limit. */

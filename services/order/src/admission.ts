@@ -18,30 +18,36 @@ export interface AdmissionLimits {
 }
 
 /**
- * The backlog an order placed now would queue behind, as admission control's signals: orders
- * still waiting for a decision (how many, and how long the oldest has waited), events not yet
- * published, answers not yet consumed, and placements not yet committed.
+ * The backlog an order placed now would queue behind, as admission control's signals. Sampled:
+ * orders still waiting for a decision over every instance (how many, and how long the oldest has
+ * waited) and events not yet published. Live, read on each request: answers this instance has
+ * not consumed yet and placements waiting for their group commit, which a burst fills faster than
+ * any sampling interval.
  */
 export function orderBacklogSignals(
   sources: BacklogSources,
   limits: AdmissionLimits,
-): () => Promise<BacklogSignal[]> {
-  return async () => {
-    const [pending, outbox] = await Promise.all([sources.pendingBacklog(), sources.outboxBacklog()]);
-    return [
-      {
-        name: "pending orders",
-        value: pending.pendingOrders,
-        limit: limits.ADMISSION_MAX_PENDING_ORDERS,
-        unit: "orders",
-      },
-      {
-        name: "oldest pending order",
-        value: pending.oldestPendingMs,
-        limit: limits.ADMISSION_MAX_PENDING_AGE_MS,
-        unit: "ms old",
-      },
-      { name: "outbox", value: outbox, limit: limits.ADMISSION_MAX_OUTBOX_EVENTS, unit: "events" },
+): { sample: () => Promise<BacklogSignal[]>; live: () => BacklogSignal[] } {
+  return {
+    sample: async () => {
+      const [pending, outbox] = await Promise.all([sources.pendingBacklog(), sources.outboxBacklog()]);
+      return [
+        {
+          name: "pending orders",
+          value: pending.pendingOrders,
+          limit: limits.ADMISSION_MAX_PENDING_ORDERS,
+          unit: "orders",
+        },
+        {
+          name: "oldest pending order",
+          value: pending.oldestPendingMs,
+          limit: limits.ADMISSION_MAX_PENDING_AGE_MS,
+          unit: "ms old",
+        },
+        { name: "outbox", value: outbox, limit: limits.ADMISSION_MAX_OUTBOX_EVENTS, unit: "events" },
+      ];
+    },
+    live: () => [
       {
         name: "consumer lag",
         value: sources.consumerLag(),
@@ -54,6 +60,6 @@ export function orderBacklogSignals(
         limit: limits.ADMISSION_MAX_PLACEMENT_QUEUE,
         unit: "orders",
       },
-    ];
+    ],
   };
 }

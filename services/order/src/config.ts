@@ -26,23 +26,23 @@ export const orderConfigShape = {
     .describe("How often overdue PENDING orders are looked for."),
   KAFKA_GROUP_ID: z.string().default("order-service").describe("Consumer group of the order service."),
   ADMISSION_MAX_PENDING_ORDERS: env
-    .limit(2_000)
+    .limit(1_000)
     .describe(
       "POST /orders answers 503 (Retry-After) while this many orders, over every instance, wait for their decision (0: no limit).",
     ),
   ADMISSION_MAX_PENDING_AGE_MS: env
-    .limit(5_000)
+    .limit(2_500)
     .describe(
       "... or while the oldest of them has waited this long: the decision deadline is at risk well before it passes (0: no limit).",
     ),
   ADMISSION_MAX_OUTBOX_EVENTS: env
-    .limit(20_000)
+    .limit(5_000)
     .describe("... or while this many committed events wait in the outbox to be published (0: no limit)."),
   ADMISSION_MAX_CONSUMER_LAG: env
-    .limit(20_000)
+    .limit(2_000)
     .describe("... or while this instance's consumer is this many answers behind (0: no limit)."),
   ADMISSION_MAX_PLACEMENT_QUEUE: env
-    .limit(2_000)
+    .limit(300)
     .describe(
       "... or while this many placements of this instance wait for their group commit (0: no limit).",
     ),

@@ -105,16 +105,17 @@ export async function startOrderService(
     ),
   );
 
+  const backlog = orderBacklogSignals(
+    {
+      pendingBacklog: () => httpStore.pendingBacklog(),
+      outboxBacklog: () => messaging.outboxBacklog(),
+      consumerLag: () => messaging.consumerLag,
+      placementsWaiting: () => ordersOfRequests.placementsWaiting,
+    },
+    config,
+  );
   const admission = new AdmissionControl({
-    sample: orderBacklogSignals(
-      {
-        pendingBacklog: () => httpStore.pendingBacklog(),
-        outboxBacklog: () => messaging.outboxBacklog(),
-        consumerLag: () => messaging.consumerLag,
-        placementsWaiting: () => ordersOfRequests.placementsWaiting,
-      },
-      config,
-    ),
+    ...backlog,
     intervalMs: config.ADMISSION_SAMPLE_INTERVAL_MS,
     baseRetryAfterSeconds: 1,
     logger,

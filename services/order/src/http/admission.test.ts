@@ -27,16 +27,17 @@ async function api(limits: Partial<AdmissionLimits>, now = () => new Date()) {
     route: (event) => ({ topic: "order-events", key: "orderId" in event ? event.orderId : "" }),
   });
   const elsewhere = { outbox: 0, lag: 0 };
+  const backlog = orderBacklogSignals(
+    {
+      pendingBacklog: () => store.pendingBacklog(),
+      outboxBacklog: async () => elsewhere.outbox,
+      consumerLag: () => elsewhere.lag,
+      placementsWaiting: () => orders.placementsWaiting,
+    },
+    { ...NO_LIMITS, ...limits },
+  );
   const admission = new AdmissionControl({
-    sample: orderBacklogSignals(
-      {
-        pendingBacklog: () => store.pendingBacklog(),
-        outboxBacklog: async () => elsewhere.outbox,
-        consumerLag: () => elsewhere.lag,
-        placementsWaiting: () => orders.placementsWaiting,
-      },
-      { ...NO_LIMITS, ...limits },
-    ),
+    ...backlog,
     intervalMs: 60_000,
     baseRetryAfterSeconds: 1,
     logger: silent,
@@ -122,5 +123,22 @@ describe("admission control of POST /orders", () => {
     for (let i = 0; i < 5; i++) expect((await place()).status).toBe(202);
     await admission.refresh();
     expect((await place()).status).toBe(202);
+  });
+
+  it("reads the placement queue and the consumer lag live, at each request", async () => {
+    let waiting = 0;
+    const { live } = orderBacklogSignals(
+      {
+        pendingBacklog: async () => ({ pendingOrders: 0, oldestPendingMs: 0 }),
+        outboxBacklog: async () => 0,
+        consumerLag: () => 7,
+        placementsWaiting: () => waiting,
+      },
+      { ...NO_LIMITS, ADMISSION_MAX_PLACEMENT_QUEUE: 300 },
+    );
+    expect(live().find((s) => s.name === "placement queue")).toMatchObject({ value: 0, limit: 300 });
+    waiting = 301;
+    expect(live().find((s) => s.name === "placement queue")).toMatchObject({ value: 301, limit: 300 });
+    expect(live().find((s) => s.name === "consumer lag")).toMatchObject({ value: 7 });
   });
 });
