@@ -97,6 +97,8 @@ async function seedProducts(
 interface Resources {
   services: ServiceProcess[];
   startedStack: string[];
+  /** The stack being brought up: an interruption waits for it, then stops what it started. */
+  preparing?: Promise<unknown>;
   pools: pg.Pool[];
   admin?: Admin;
   commits?: CommitClock;
@@ -112,6 +114,7 @@ async function release(resources: Resources): Promise<void> {
   await Promise.all(resources.pools.map((p) => p.end().catch(() => undefined)));
   await Promise.all(resources.services.map((s) => s.stop()));
   resources.services.length = 0;
+  await resources.preparing?.catch(() => undefined);
   if (resources.startedStack.length > 0) {
     await down(settings, log, resources.startedStack);
     resources.startedStack.length = 0;
@@ -161,8 +164,12 @@ async function run(options: BenchOptions, resources: Resources): Promise<BenchRe
     await build(logDir);
   }
 
-  const prepared = await prepareSystem(settings, (line) => log(`stack: ${line}`));
-  resources.startedStack.push(...prepared.started);
+  const preparing = prepareSystem(settings, (line) => log(`stack: ${line}`)).then((prepared) => {
+    resources.startedStack.push(...prepared.started);
+    return prepared;
+  });
+  resources.preparing = preparing;
+  await preparing;
 
   const secret = randomBytes(32).toString("base64url");
   const env = { AUTH_JWT_SECRET: secret, NODE_ENV: "production", LOG_LEVEL: "warn" };
