@@ -250,6 +250,9 @@ export class Subscription<Event extends { type: string }> {
     const partition = { topic: batch.topic, partition: batch.partition, heartbeat };
     const lagKey = `${batch.topic}:${batch.partition}`;
     const behind = Number(batch.highWatermark);
+    // Known before any of it is applied, so that a partition stuck on this batch shows its lag.
+    const first = batch.messages[0];
+    if (first) this.lagByPartition.set(lagKey, Math.max(0, behind - Number(first.offset)));
     for (let from = 0; from < batch.messages.length; from += size) {
       if (this.stopping || !isRunning() || isStale()) return;
       const run = batch.messages.slice(from, from + size);

@@ -1,5 +1,5 @@
 import { Writable } from "node:stream";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { AdmissionControl, type BacklogSignal, decideAdmission } from "./admission.js";
 import { createHttpApp, type RequestVariables } from "./http.js";
 import { createLogger } from "./logger.js";
@@ -123,5 +123,35 @@ describe("AdmissionControl", () => {
     expect(control.decide()).toEqual({ admit: true });
     expect(control.latest).toEqual([signal("pending orders", 1, 100)]);
     await control.stop();
+  });
+
+  describe("when sampling keeps failing", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it("drops a sample once it is stale, so that no refusal rests on it", async () => {
+      vi.useFakeTimers({ toFake: ["Date"] });
+      let fail = false;
+      const control = new AdmissionControl({
+        sample: async () => {
+          if (fail) throw new Error("database gone");
+          return [signal("pending orders", 500, 100)];
+        },
+        intervalMs: 1_000,
+        baseRetryAfterSeconds: 1,
+        logger: silent,
+      });
+      await control.start();
+      expect(control.decide().admit).toBe(false);
+      fail = true;
+      vi.setSystemTime(Date.now() + 5_000);
+      await control.refresh();
+      expect(control.decide().admit).toBe(false);
+      vi.setSystemTime(Date.now() + 10_000);
+      await control.refresh();
+      expect(control.decide()).toEqual({ admit: true });
+      await control.stop();
+    });
   });
 });

@@ -75,11 +75,14 @@ export interface AdmissionControlOptions {
 
 /**
  * Admission control on the measured backlog: a sampler keeps the latest signals, and each request
- * is decided on them in constant time, so that refusing under overload costs next to nothing. A
- * sample that fails keeps the last one (and says so in the log) rather than refusing everything.
+ * is decided on them (and on the live signals) in constant time, so that refusing under overload
+ * costs next to nothing. A sample that fails or hangs (bounded to 5 intervals) keeps the last one
+ * while it is fresh, rather than refusing everything; once that one is stale it is dropped, so no
+ * refusal rests on a measure of the past.
  */
 export class AdmissionControl {
   private signals: readonly BacklogSignal[] = [];
+  private sampledAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private sampling: Promise<void> | undefined;
 
@@ -129,14 +132,30 @@ export class AdmissionControl {
 
   /** Samples now (the timer also does, every `intervalMs`). */
   refresh(): Promise<void> {
-    this.sampling = this.options
-      .sample()
+    // A sample that hangs (a connection gone silent) must not freeze the decision on the last one.
+    const timeoutMs = Math.max(1_000, this.options.intervalMs * 5);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no backlog sample within ${timeoutMs} ms`)), timeoutMs);
+    });
+    this.sampling = Promise.race([this.options.sample(), timedOut])
+      .finally(() => clearTimeout(timer))
       .then(
         (signals) => {
           this.signals = signals;
+          this.sampledAt = Date.now();
         },
-        (error: unknown) =>
-          this.options.logger.warn({ err: error }, "could not sample the backlog; keeping the last sample"),
+        (error: unknown) => {
+          // A sample too old to describe the backlog is dropped: no refusal rests on it.
+          const stale = Date.now() - this.sampledAt > timeoutMs * 2;
+          if (stale) this.signals = [];
+          this.options.logger.warn(
+            { err: error },
+            stale
+              ? "could not sample the backlog; deciding on live signals only"
+              : "could not sample the backlog; keeping the last sample",
+          );
+        },
       )
       .finally(() => {
         this.sampling = undefined;

@@ -19,8 +19,8 @@ export interface AdmissionLimits {
 
 /**
  * The backlog an order placed now would queue behind, as admission control's signals. Sampled:
- * orders still waiting for a decision over every instance (how many, and how long the oldest has
- * waited) and events not yet published. Live, read on each request: answers this instance has
+ * orders still waiting for a decision over every instance (how many, and how long the
+ * PENDING_AGE_RANK-th oldest has waited) and events not yet published. Live, read on each request: answers this instance has
  * not consumed yet and placements waiting for their group commit, which a burst fills faster than
  * any sampling interval.
  */
@@ -39,8 +39,8 @@ export function orderBacklogSignals(
           unit: "orders",
         },
         {
-          name: "oldest pending order",
-          value: pending.oldestPendingMs,
+          name: "pending orders' age",
+          value: pending.pendingAgeMs,
           limit: limits.ADMISSION_MAX_PENDING_AGE_MS,
           unit: "ms old",
         },

@@ -33,7 +33,7 @@ export const orderConfigShape = {
   ADMISSION_MAX_PENDING_AGE_MS: env
     .limit(2_500)
     .describe(
-      "... or while the oldest of them has waited this long: the decision deadline is at risk well before it passes (0: no limit).",
+      "... or while the 50th-oldest of them has waited this long (a few orders stuck on a lost answer do not count): the decision deadline is at risk well before it passes (0: no limit).",
     ),
   ADMISSION_MAX_OUTBOX_EVENTS: env
     .limit(5_000)

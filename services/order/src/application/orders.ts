@@ -14,7 +14,7 @@ import {
 import type { LoadedOrder, OrderStore, OrderTransaction } from "../persistence/order-store.js";
 import { GroupCommit } from "./group-commit.js";
 import type { OrderChange } from "./order-change.js";
-import { type Placement, type PlaceOrderRequest, placeGroup } from "./placement.js";
+import { type Placement, type PlacementRequest, type PlaceOrderRequest, placeGroup } from "./placement.js";
 import { RecordedEvents } from "./recorded-events.js";
 
 export type { OrderChange } from "./order-change.js";
@@ -69,7 +69,7 @@ export interface OrderApplicationOptions {
 export class OrderApplication {
   private readonly clock: () => Date;
   private readonly newOrderId: () => string;
-  private readonly placements: GroupCommit<PlaceOrderRequest, Placement>;
+  private readonly placements: GroupCommit<PlacementRequest, Placement>;
 
   constructor(private readonly options: OrderApplicationOptions) {
     this.clock = options.clock ?? (() => new Date());
@@ -90,31 +90,31 @@ export class OrderApplication {
   }
 
   placeOrder(request: PlaceOrderRequest): Promise<Placement> {
-    return this.placements.submit(request);
+    return this.placements.submit({ ...request, orderId: this.newOrderId() });
   }
 
   /**
    * Places the requests in one transaction, each with its own outcome. Should the transaction
    * fail, each request is tried again alone, so that whatever failed it fails no other request.
    */
-  async placeOrders(requests: readonly PlaceOrderRequest[]): Promise<PromiseSettledResult<Placement>[]> {
+  async placeOrders(requests: readonly PlacementRequest[]): Promise<PromiseSettledResult<Placement>[]> {
     const context = {
       store: this.options.store,
       now: this.clock(),
       decisionTimeoutMs: this.options.decisionTimeoutMs,
-      newOrderId: this.newOrderId,
       route: this.options.route,
     };
+    let placed: Awaited<ReturnType<typeof placeGroup>>;
     try {
-      const { outcomes, changes } = await placeGroup(requests, context);
-      this.committed(changes);
-      return outcomes;
+      placed = await placeGroup(requests, context);
     } catch (error) {
       if (requests.length === 1) return [{ status: "rejected", reason: error }];
+      const outcomes: PromiseSettledResult<Placement>[] = [];
+      for (const request of requests) outcomes.push(...(await this.placeOrders([request])));
+      return outcomes;
     }
-    const outcomes: PromiseSettledResult<Placement>[] = [];
-    for (const request of requests) outcomes.push(...(await this.placeOrders([request])));
-    return outcomes;
+    this.committed(placed.changes);
+    return placed.outcomes;
   }
 
   /** Cancels on behalf of a customer; another customer's order does not exist for them. */

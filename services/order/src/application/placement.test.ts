@@ -8,6 +8,7 @@ import {
   type OrderChange,
   type PlaceOrderRequest,
 } from "./orders.js";
+import type { PlacementRequest } from "./placement.js";
 
 const NOW = new Date("2030-01-01T10:00:00.000Z");
 
@@ -25,8 +26,12 @@ function application(store = new InMemoryOrderStore()) {
   return { orders, store, committed };
 }
 
-function request(changes: Partial<PlaceOrderRequest> = {}): PlaceOrderRequest {
+let requestNo = 0;
+
+/** A request as the group commit gets it: with the id its order will have. */
+function request(changes: Partial<PlaceOrderRequest> = {}): PlacementRequest {
   return {
+    orderId: `00000000-0000-4000-9000-${String(++requestNo).padStart(12, "0")}`,
     customerId: "alice",
     fulfilment: "PARTIAL",
     lines: [{ sku: "SKU-A", quantity: 2 }],
@@ -139,5 +144,19 @@ describe("placing a group of orders", () => {
 
     expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect(requested(store)).toHaveLength(2);
+  });
+
+  it("places no order twice when the group committed but the reply to its COMMIT was lost", async () => {
+    const store = new InMemoryOrderStore();
+    const { orders } = application(store);
+    store.loseNextCommitReply = true;
+
+    const group = [request(), request({ customerId: "bob" })];
+    const outcomes = await orders.placeOrders(group);
+
+    // Tried again alone, each request finds its order id taken: no second order, no second event.
+    expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected"]);
+    expect(requested(store)).toEqual(group.map((r) => `OrderRequested ${r.orderId}`));
+    expect((await store.listOrders({ limit: 10 })).orders).toHaveLength(2);
   });
 });

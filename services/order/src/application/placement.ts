@@ -21,6 +21,15 @@ export interface PlaceOrderRequest {
   traceparent: string | null;
 }
 
+/**
+ * A request with the id its order gets, given once when it is submitted: should its group's
+ * commit fail after the server committed, trying it again alone cannot place it a second time
+ * (the id is taken), where a fresh id would.
+ */
+export interface PlacementRequest extends PlaceOrderRequest {
+  orderId: string;
+}
+
 export interface Placement {
   order: Order;
   /** An earlier request with the same Idempotency-Key and body placed this order. */
@@ -40,14 +49,13 @@ export interface PlacementContext {
   store: OrderStore;
   now: Date;
   decisionTimeoutMs: number;
-  newOrderId: () => string;
   route: (event: IntegrationEvent) => { topic: string; key: string };
 }
 
 /** A request the domain accepted, with the order it would place. */
 interface Candidate {
   index: number;
-  request: PlaceOrderRequest;
+  request: PlacementRequest;
   requestHash: string;
   /** Customer and Idempotency-Key, one string; undefined without a key. */
   keyId: string | undefined;
@@ -62,7 +70,7 @@ interface Candidate {
  * Each request's outcome is its own: one refused does not refuse the others.
  */
 export async function placeGroup(
-  requests: readonly PlaceOrderRequest[],
+  requests: readonly PlacementRequest[],
   context: PlacementContext,
 ): Promise<{ outcomes: PromiseSettledResult<Placement>[]; changes: OrderChange[] }> {
   const outcomes: PromiseSettledResult<Placement>[] = new Array(requests.length);
@@ -117,12 +125,12 @@ export async function placeGroup(
   return { outcomes, changes };
 }
 
-function candidateFor(request: PlaceOrderRequest, index: number, context: PlacementContext): Candidate {
+function candidateFor(request: PlacementRequest, index: number, context: PlacementContext): Candidate {
   const initial: OrderState = { status: "NOT_PLACED" };
   const events = decide(
     {
       type: "PlaceOrder",
-      orderId: context.newOrderId(),
+      orderId: request.orderId,
       customerId: request.customerId,
       fulfilment: request.fulfilment,
       lines: request.lines,

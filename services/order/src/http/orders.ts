@@ -221,7 +221,12 @@ export function orderRoutes(deps: {
             if (pending || stream.aborted) awaken();
           });
           wake = undefined;
-          if (!pending && !stream.aborted) await stream.write(": keep-alive\n\n");
+          if (!pending && !stream.aborted) {
+            await stream.write(": keep-alive\n\n");
+            // Changes are announced after their commit, best effort: a lost announcement is caught
+            // up by reading the order again at every keep-alive.
+            pending = true;
+          }
         }
       } finally {
         unsubscribe();

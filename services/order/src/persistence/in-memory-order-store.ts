@@ -13,6 +13,7 @@ import type {
   TimelineEntry,
   TimelineRecord,
 } from "./order-store.js";
+import { PENDING_AGE_RANK } from "./order-store.js";
 
 interface StoredOrder {
   order: Order;
@@ -47,6 +48,11 @@ export class InMemoryOrderStore implements OrderStore {
   private queue: Promise<unknown> = Promise.resolve();
   readonly held = new Set<string>();
   failWrite: (order: Order) => boolean = () => false;
+  /**
+   * The next transaction commits, then fails as if the reply to its COMMIT were lost with the
+   * connection: the caller cannot tell whether it committed.
+   */
+  loseNextCommitReply = false;
   /** Transactions committed so far. */
   commits = 0;
 
@@ -58,6 +64,10 @@ export class InMemoryOrderStore implements OrderStore {
       const result = await work(new InMemoryOrderTransaction(staged, this));
       this.state = staged;
       this.commits++;
+      if (this.loseNextCommitReply) {
+        this.loseNextCommitReply = false;
+        throw new Error("Connection terminated unexpectedly (the reply to COMMIT was lost)");
+      }
       return result;
     });
     this.queue = run.catch(() => undefined);
@@ -105,11 +115,14 @@ export class InMemoryOrderStore implements OrderStore {
   }
 
   async pendingBacklog(): Promise<PendingBacklog> {
-    const pending = [...this.state.orders.values()].filter(({ order }) => order.status === "PENDING");
-    const oldest = Math.min(...pending.map(({ order }) => order.placedAt.getTime()));
+    const placed = [...this.state.orders.values()]
+      .filter(({ order }) => order.status === "PENDING")
+      .map(({ order }) => order.placedAt.getTime())
+      .sort((a, b) => a - b);
+    const ranked = placed[PENDING_AGE_RANK - 1];
     return {
-      pendingOrders: pending.length,
-      oldestPendingMs: pending.length === 0 ? 0 : Math.max(0, this.clock().getTime() - oldest),
+      pendingOrders: placed.length,
+      pendingAgeMs: ranked === undefined ? 0 : Math.max(0, this.clock().getTime() - ranked),
     };
   }
 

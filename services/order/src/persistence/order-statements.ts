@@ -152,8 +152,10 @@ export const ORDER_STATEMENTS = {
       from order_timeline where order_id = $1::uuid order by id`,
 
   ping: "select 1",
-  // The sweeper's index (status, decision_deadline) serves it; every order has the same time to decide.
-  pendingBacklog: `select count(*)::int as pending,
-         coalesce(extract(epoch from now() - min(created_at)) * 1000, 0)::float8 as oldest_ms
-    from orders where status = 'PENDING'`,
+  // The sweeper's index (status, decision_deadline) serves both; every order has the same time to
+  // decide, so deadline order is placement order. $1: the rank whose age is read, from 1.
+  pendingBacklog: `select (select count(*)::int from orders where status = 'PENDING') as pending,
+         coalesce((select extract(epoch from now() - created_at) * 1000 from orders
+                    where status = 'PENDING' order by decision_deadline offset $1::int - 1 limit 1), 0)::float8
+           as age_ms`,
 } as const;

@@ -111,12 +111,19 @@ export interface OrderStore {
   timeline(orderId: string): Promise<TimelineRecord[]>;
   /** Whether the database answers (readiness). */
   ping(): Promise<boolean>;
-  /** Orders waiting for their decision, and how long the oldest has waited (admission control). */
+  /** Orders waiting for their decision, and how long they have waited (admission control). */
   pendingBacklog(): Promise<PendingBacklog>;
 }
 
+/**
+ * The age of a backlog is how long its `PENDING_AGE_RANK`-th oldest order has waited, not its
+ * oldest: a few orders whose answer was lost (dead-lettered, say) wait for the sweeper whatever
+ * the load, and must not make admission control refuse every placement meanwhile.
+ */
+export const PENDING_AGE_RANK = 50;
+
 export interface PendingBacklog {
   pendingOrders: number;
-  /** 0 when nothing is pending. */
-  oldestPendingMs: number;
+  /** How long the PENDING_AGE_RANK-th oldest pending order has waited; 0 with fewer pending. */
+  pendingAgeMs: number;
 }

@@ -24,6 +24,7 @@ import type {
   TimelineEntry,
   TimelineRecord,
 } from "./order-store.js";
+import { PENDING_AGE_RANK } from "./order-store.js";
 
 /** The order store on PostgreSQL through plain `pg`: one statement per table per unit of work. */
 export class PgOrderStore implements OrderStore {
@@ -82,10 +83,11 @@ export class PgOrderStore implements OrderStore {
   }
 
   async pendingBacklog(): Promise<PendingBacklog> {
-    const { rows } = await this.pool.query<{ pending: number; oldest_ms: number }>(
+    const { rows } = await this.pool.query<{ pending: number; age_ms: number }>(
       ORDER_STATEMENTS.pendingBacklog,
+      [PENDING_AGE_RANK],
     );
-    return { pendingOrders: rows[0]?.pending ?? 0, oldestPendingMs: Math.max(0, rows[0]?.oldest_ms ?? 0) };
+    return { pendingOrders: rows[0]?.pending ?? 0, pendingAgeMs: Math.max(0, rows[0]?.age_ms ?? 0) };
   }
 }
 
