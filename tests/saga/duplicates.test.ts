@@ -2,7 +2,15 @@ import { randomUUID } from "node:crypto";
 import type { Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiClient, eventually, uniqueSku } from "../support/api.js";
-import { caughtUp, eventsOf, readTopic, redeliver, testCodec, testKafka } from "../support/kafka.js";
+import {
+  caughtUp,
+  eventsOf,
+  readTopic,
+  redeliver,
+  testCodec,
+  testKafka,
+  topicEnds,
+} from "../support/kafka.js";
 import { TestSystem } from "../support/system.js";
 
 describe("at-least-once delivery", () => {
@@ -23,6 +31,13 @@ describe("at-least-once delivery", () => {
 
   it("applies a duplicated event once: redelivered answers and decisions change nothing", async () => {
     const sku = uniqueSku();
+    const startedAt = new Map(
+      await Promise.all(
+        ["order-events", "reservation-events"].map(
+          async (topic) => [topic, await topicEnds(kafka, topic)] as const,
+        ),
+      ),
+    );
     await admin.createProduct(sku, 10);
     const placed = await frank.placeOrder([{ sku, quantity: 3 }]);
     const orderId = placed.body.orderId;
@@ -38,7 +53,7 @@ describe("at-least-once delivery", () => {
 
     const codec = await testCodec();
     const ofOrder = async (topic: string) =>
-      (await eventsOf(codec, await readTopic(kafka, topic))).filter(
+      (await eventsOf(codec, await readTopic(kafka, topic, startedAt.get(topic)))).filter(
         (r) => "orderId" in r.event && r.event.orderId === orderId,
       );
     const answers = await ofOrder("reservation-events");

@@ -14,6 +14,11 @@ export interface Queryable {
 /**
  * Runs `work` in one transaction on a connection of `pool`: committed when it returns, rolled back
  * when it throws. A connection that failed is not given back to the pool for reuse.
+ *
+ * The connection can be lost between two statements (the server restarted, or ended the backend),
+ * while `work` computes: pg tells it as an `error` event on the client, which nobody would hear
+ * while the client is out of the pool, and which would crash the process. It is heard here; the
+ * next statement fails, and the transaction with it.
  */
 export async function inTransaction<T>(
   pool: pg.Pool,
@@ -21,6 +26,10 @@ export async function inTransaction<T>(
 ): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  const lost = (error: Error) => {
+    broken = error;
+  };
+  client.on("error", lost);
   try {
     await client.query("begin");
     const result = await work(client);
@@ -32,6 +41,7 @@ export async function inTransaction<T>(
     });
     throw error;
   } finally {
+    client.off("error", lost);
     client.release(broken);
   }
 }
