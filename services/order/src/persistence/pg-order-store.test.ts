@@ -209,7 +209,14 @@ describe("PgOrderStore", () => {
       .finally(() => {
         settled = true;
       });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Progress to wait on: the second insert is queued on the first one's row lock.
+    const waitingOnLocks = async () =>
+      (
+        await database.pool.query<{ n: number }>(
+          "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+        )
+      ).rows[0]?.n;
+    await expect.poll(waitingOnLocks, { timeout: 5_000 }).toBe(1);
     expect(settled).toBe(false);
     held.release();
     await held.done;
