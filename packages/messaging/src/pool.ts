@@ -23,6 +23,10 @@ export function createPool(url: string, size: number, options: PoolOptions = {})
   const pool = new pg.Pool({
     connectionString: url,
     max: size,
+    // A server that vanished without closing the connection (a crashed host, a dropped NAT
+    // entry) is noticed by TCP keep-alive within about a minute instead of never.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     ...(tally ? { Client: countingClient(tally) } : {}),
   });
   pool.on("error", () => undefined);
