@@ -45,6 +45,7 @@ export class Retention {
   private stopping = false;
   private readonly vacuum: TableVacuum;
   private readonly deletedRows: Counter<"table"> | undefined;
+  private readonly runs: Counter | undefined;
   private readonly logger: Logger;
 
   constructor(private readonly options: RetentionOptions) {
@@ -60,6 +61,13 @@ export class Retention {
           name: "stocksaga_retention_deleted_rows_total",
           help: "Rows deleted by retention once past their window, by table.",
           labelNames: ["table"] as const,
+          registers: [options.metrics],
+        })
+      : undefined;
+    this.runs = options.metrics
+      ? new Counter({
+          name: "stocksaga_retention_runs_total",
+          help: "Retention runs that went through every rule.",
           registers: [options.metrics],
         })
       : undefined;
@@ -97,6 +105,7 @@ export class Retention {
       for (const [table, rows] of Object.entries(deleted)) total[table] = (total[table] ?? 0) + rows;
     }
     if (Object.values(total).some((rows) => rows > 0)) this.logger.debug({ deleted: total }, "trimmed");
+    this.runs?.inc();
     return total;
   }
 

@@ -1,0 +1,225 @@
+import { randomUUID } from "node:crypto";
+import type { Kafka } from "kafkajs";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { parseExposition, total } from "../observability/prometheus.js";
+import { type ApiClient, eventually, uniqueSku } from "../support/api.js";
+import {
+  caughtUp,
+  eventsOf,
+  readTopic,
+  redeliver,
+  testCodec,
+  testKafka,
+  topicEnds,
+} from "../support/kafka.js";
+import { type ServiceEnv, TestSystem } from "../support/system.js";
+import { type TableSize, tableSizes } from "../support/table-sizes.js";
+
+/**
+ * Retention on the real stack: at windows of seconds, while orders flow, every table of both
+ * databases stays flat; and an event redelivered inside the inbox window is still refused.
+ */
+
+type Service = "order" | "inventory";
+
+function windows(windowMs: number, intervalMs: number): ServiceEnv {
+  const common = {
+    KAFKA_RECORD_LIFETIME_MS: String(windowMs),
+    INBOX_RETENTION_MS: String(windowMs),
+    RETENTION_INTERVAL_MS: String(intervalMs),
+    RETENTION_BATCH_SIZE: "100",
+    RETENTION_VACUUM_AFTER_ROWS: "50",
+  };
+  return {
+    order: { ...common, ORDER_RETENTION_MS: String(windowMs) },
+    inventory: { ...common, INVENTORY_ORDER_RETENTION_MS: String(windowMs) },
+  };
+}
+
+async function metricTotal(system: TestSystem, service: Service, name: string, labels = {}): Promise<number> {
+  const response = await fetch(`${system.url(service)}/metrics`);
+  return total(parseExposition(await response.text()), name, labels) ?? 0;
+}
+
+/** Waits until retention has run `runs` more times in both services: progress, not time. */
+async function retentionRuns(system: TestSystem, runs: number): Promise<void> {
+  for (const service of ["order", "inventory"] as const) {
+    const from = await metricTotal(system, service, "stocksaga_retention_runs_total");
+    await eventually(`${runs} retention runs of the ${service} service`, async () =>
+      (await metricTotal(system, service, "stocksaga_retention_runs_total")) >= from + runs
+        ? true
+        : undefined,
+    );
+  }
+}
+
+describe("retention", () => {
+  const databases: Record<Service, pg.Client> = {
+    order: new pg.Client({ connectionString: inject("orderDatabaseUrl") }),
+    inventory: new pg.Client({ connectionString: inject("inventoryDatabaseUrl") }),
+  };
+
+  beforeAll(async () => {
+    await Promise.all(Object.values(databases).map((client) => client.connect()));
+  });
+  afterAll(async () => {
+    await Promise.all(Object.values(databases).map((client) => client.end()));
+  });
+
+  describe("at a window of two seconds, while orders flow", () => {
+    let system: TestSystem;
+    beforeAll(async () => {
+      system = await TestSystem.start(windows(2_000, 500));
+    });
+    afterAll(async () => {
+      await system?.stop();
+    });
+
+    it("keeps every table of both databases flat in rows and bytes", async () => {
+      const admin = system.client("stock-admin", { admin: true });
+      const customer = system.client(`steady-${randomUUID()}`);
+      const skus = [uniqueSku("R"), uniqueSku("R"), uniqueSku("R")];
+      for (const sku of skus) await admin.createProduct(sku, 1_000_000);
+
+      const samples: { at: number; tables: Record<Service, TableSize[]> }[] = [];
+      const sample = async () =>
+        samples.push({
+          at: Date.now(),
+          tables: {
+            order: await tableSizes(databases.order),
+            inventory: await tableSizes(databases.inventory),
+          },
+        });
+      const deletedSoFar = async () => ({
+        order: await metricTotal(system, "order", "stocksaga_retention_deleted_rows_total"),
+        inventory: await metricTotal(system, "inventory", "stocksaga_retention_deleted_rows_total"),
+      });
+
+      // About 8 orders a second for 60 s; the first 15 s let the windows pass (and clear what
+      // earlier test files left behind), the last 45 s are measured.
+      const warmUpMs = 15_000;
+      const runMs = 60_000;
+      const started = Date.now();
+      let placed = 0;
+      let nextSample = started + warmUpMs;
+      let deletedAtSteady = { order: 0, inventory: 0 };
+      const lastOrders: string[] = [];
+      while (Date.now() - started < runMs) {
+        const sku = skus[placed % skus.length] as string;
+        const other = skus[(placed + 1) % skus.length] as string;
+        const reply = await customer.placeOrder([
+          { sku, quantity: 1 },
+          { sku: other, quantity: 2 },
+        ]);
+        expect(reply.status).toBe(202);
+        lastOrders.push(reply.body.orderId);
+        if (lastOrders.length > 5) lastOrders.shift();
+        placed += 1;
+        if (Date.now() >= nextSample) {
+          if (samples.length === 0) deletedAtSteady = await deletedSoFar();
+          await sample();
+          nextSample += 5_000;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 120));
+      }
+      for (const orderId of lastOrders) await customer.orderReaching(orderId);
+      await retentionRuns(system, 2);
+      await sample();
+      const deletedAtEnd = await deletedSoFar();
+
+      const first = samples[0];
+      const last = samples.at(-1);
+      if (!first || !last) throw new Error("no samples");
+      const report = (service: Service) =>
+        first.tables[service].map(({ table }) => ({
+          table,
+          rows: samples.map((s) => s.tables[service].find((t) => t.table === table)?.rows),
+          kib: samples.map((s) =>
+            Math.round((s.tables[service].find((t) => t.table === table)?.bytes ?? 0) / 1024),
+          ),
+        }));
+      console.log(
+        `placed ${placed} orders`,
+        JSON.stringify({ order: report("order"), inventory: report("inventory") }),
+      );
+
+      for (const service of ["order", "inventory"] as const) {
+        expect(deletedAtEnd[service] - deletedAtSteady[service], `${service}: rows deleted`).toBeGreaterThan(
+          placed,
+        );
+        for (const { table, rows, bytes } of first.tables[service]) {
+          const end = last.tables[service].find((t) => t.table === table);
+          const where = `${service}.${table}`;
+          // Flat: what the windows hold, not what the run wrote (about placed × rows per order).
+          const most = Math.max(
+            ...samples.map((s) => s.tables[service].find((t) => t.table === table)?.rows ?? 0),
+          );
+          expect(most, `${where}: most rows held`).toBeLessThanOrEqual(rows + placed / 4);
+          expect(end?.bytes, `${where}: bytes`).toBeLessThanOrEqual(bytes * 1.25 + 64 * 1024);
+        }
+      }
+      const orders = last.tables.order.find((t) => t.table === "orders")?.rows ?? 0;
+      expect(orders, "orders left of this run").toBeLessThan(placed / 4);
+    }, 180_000);
+  });
+
+  describe("inside the inbox window", () => {
+    let system: TestSystem;
+    let admin: ApiClient;
+    let kafka: Kafka;
+    beforeAll(async () => {
+      system = await TestSystem.start(windows(120_000, 200));
+      admin = system.client("stock-admin", { admin: true });
+      kafka = testKafka();
+    });
+    afterAll(async () => {
+      await system?.stop();
+    });
+
+    it("still refuses a redelivered event as a duplicate after retention has run", async () => {
+      const customer = system.client(`late-${randomUUID()}`);
+      const sku = uniqueSku();
+      const startedAt = new Map(
+        await Promise.all(
+          ["order-events", "reservation-events"].map(
+            async (topic) => [topic, await topicEnds(kafka, topic)] as const,
+          ),
+        ),
+      );
+      await admin.createProduct(sku, 10);
+      const { orderId } = (await customer.placeOrder([{ sku, quantity: 3 }])).body;
+      await customer.orderReaching(orderId, ["CONFIRMED"]);
+      await admin.settledReservations(orderId);
+      const timelineBefore = await eventually("the saga to finish", async () => {
+        const events = await customer.timeline(orderId);
+        return events.some((e) => e.type === "StockCommitted") ? events : undefined;
+      });
+      await retentionRuns(system, 3);
+
+      const codec = await testCodec();
+      const ofOrder = async (topic: string) =>
+        (await eventsOf(codec, await readTopic(kafka, topic, startedAt.get(topic)))).filter(
+          (r) => "orderId" in r.event && r.event.orderId === orderId,
+        );
+      const records = [...(await ofOrder("order-events")), ...(await ofOrder("reservation-events"))];
+      expect(records.map((r) => r.event.type).sort()).toEqual(
+        ["OrderConfirmed", "OrderRequested", "StockCommitted", "StockRequestAnswered"].sort(),
+      );
+      const orderBefore = (await customer.order(orderId)).body;
+      const productBefore = await admin.product(sku);
+      expect(productBefore).toMatchObject({ onHand: 7, reserved: 0 });
+
+      for (const record of records) await redeliver(kafka, record);
+      await caughtUp(kafka, "order-service", "reservation-events");
+      await caughtUp(kafka, "inventory-service", "order-events");
+
+      expect((await customer.order(orderId)).body).toEqual(orderBefore);
+      expect(await customer.timeline(orderId)).toEqual(timelineBefore);
+      expect(await admin.product(sku)).toEqual(productBefore);
+      expect((await admin.reservations(orderId)).map((r) => [r.quantity, r.status])).toEqual([
+        [3, "COMMITTED"],
+      ]);
+    });
+  });
+});
