@@ -7,7 +7,8 @@ import { TableVacuum } from "./table-vacuum.js";
 /**
  * What one kind of row is kept for, and how it is trimmed. The statement deletes at most `$2` rows
  * that fell out of the window before `$1` (a timestamptz), in one short autocommitted statement, and
- * returns a single row: one bigint column per table it deleted from, named after the table.
+ * returns a single row: one integer column per table it deleted from, named after the table, the
+ * first for the table whose rows it chose (at most `$2`), the others for rows deleted with them.
  */
 export interface RetentionRule {
   /** Names the rule in logs. */
@@ -120,15 +121,15 @@ export class Retention {
         cutoff,
         batchSize,
       ]);
-      let most = 0;
-      for (const [table, value] of Object.entries(rows[0] ?? {})) {
+      const counts = Object.entries(rows[0] ?? {});
+      const chosen = Number(counts[0]?.[1] ?? 0);
+      for (const [table, value] of counts) {
         const count = Number(value);
-        most = Math.max(most, count);
         deleted[table] = (deleted[table] ?? 0) + count;
         this.vacuum.deleted(table, count);
         if (count > 0) this.deletedRows?.inc({ table }, count);
       }
-      if (most < batchSize) break;
+      if (chosen < batchSize) break;
       // A long backlog: let the service's own work go between batches.
       await yieldToEvents();
     }
