@@ -1,4 +1,8 @@
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { settings } from "@stocksaga/deploy/stack";
+import { recordLifetimes } from "@stocksaga/messaging";
 import type { Kafka } from "kafkajs";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -201,6 +205,20 @@ describe("retention", () => {
     });
     afterAll(async () => {
       await system?.stop();
+    });
+
+    it("warns at start-up when the topics it consumes keep records longer than it was told", async () => {
+      const lifetimes = await recordLifetimes(kafka, ["order-events", "reservation-events"]);
+      for (const lifetime of lifetimes.values()) expect(lifetime).toBeGreaterThan(120_000);
+      for (const service of ["order", "inventory"] as const) {
+        await eventually(`the ${service} service's warning`, async () =>
+          readFileSync(join(settings.stackDir, "test-logs", `${service}.log`), "utf8").includes(
+            "keeps records longer than KAFKA_RECORD_LIFETIME_MS",
+          )
+            ? true
+            : undefined,
+        );
+      }
     });
 
     it("still refuses a redelivered event as a duplicate after retention has run", async () => {

@@ -82,7 +82,7 @@ try {
     (_, i) => new ApiClient(urls.order, urls.inventory, secret, `soak-${i}-${randomUUID()}`, false),
   );
   const skus = Array.from({ length: 5 }, () => `SOAK-${randomUUID().slice(0, 8)}`);
-  for (const sku of skus) await admin.createProduct(sku, 100_000_000);
+  for (const sku of skus) await admin.createProduct(sku, 1_000_000);
 
   const samples: Sample[] = [];
   const statuses = new Map<number, number>();

@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { EventType } from "@stocksaga/contracts";
-import { createPool, Retention, ServiceMessaging } from "@stocksaga/messaging";
+import {
+  createKafka,
+  createPool,
+  Retention,
+  ServiceMessaging,
+  warnIfRecordsOutliveInbox,
+} from "@stocksaga/messaging";
 import {
   createMetricsRegistry,
   type Logger,
@@ -119,6 +125,13 @@ export async function startInventoryService(
     metrics,
   });
   retention.start();
+  // The inbox window was checked against what the service was told; this checks what the broker keeps.
+  void warnIfRecordsOutliveInbox(
+    createKafka({ clientId: "inventory-service-checks", brokers: config.KAFKA_BROKERS, logger }),
+    ["order-events"],
+    config.KAFKA_RECORD_LIFETIME_MS,
+    logger,
+  );
 
   const app = createInventoryHttpApp({
     store: httpStore,

@@ -1,5 +1,11 @@
 import type { EventType } from "@stocksaga/contracts";
-import { createPool, Retention, ServiceMessaging } from "@stocksaga/messaging";
+import {
+  createKafka,
+  createPool,
+  Retention,
+  ServiceMessaging,
+  warnIfRecordsOutliveInbox,
+} from "@stocksaga/messaging";
 import {
   AdmissionControl,
   createMetricsRegistry,
@@ -118,6 +124,13 @@ export async function startOrderService(
     metrics,
   });
   retention.start();
+  // The inbox window was checked against what the service was told; this checks what the broker keeps.
+  void warnIfRecordsOutliveInbox(
+    createKafka({ clientId: "order-service-checks", brokers: config.KAFKA_BROKERS, logger }),
+    ["reservation-events"],
+    config.KAFKA_RECORD_LIFETIME_MS,
+    logger,
+  );
 
   const backlog = orderBacklogSignals(
     {
