@@ -15,6 +15,7 @@ import { type TableSize, tableSizes } from "../support/table-sizes.js";
  * time and count.
  *   --minutes M     how long orders flow (default 20)      --rate R     orders per second (default 10)
  *   --window S      retention windows, seconds (default 60) --sample S   seconds between samples (default 30)
+ *   --vacuum-after N  RETENTION_VACUUM_AFTER_ROWS of both services (default: theirs, 5,000)
  */
 const { values } = parseArgs({
   options: {
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     rate: { type: "string", default: "10" },
     window: { type: "string", default: "60" },
     sample: { type: "string", default: "30" },
+    "vacuum-after": { type: "string" },
   },
 });
 const minutes = Number(values.minutes);
@@ -41,6 +43,9 @@ const retention = {
   KAFKA_RECORD_LIFETIME_MS: String(windowMs),
   INBOX_RETENTION_MS: String(windowMs),
   RETENTION_INTERVAL_MS: String(Math.max(1_000, Math.round(windowMs / 10))),
+  ...(values["vacuum-after"] !== undefined
+    ? { RETENTION_VACUUM_AFTER_ROWS: String(Number.parseInt(values["vacuum-after"], 10)) }
+    : {}),
 };
 const serviceEnv = {
   order: { ...retention, ORDER_RETENTION_MS: String(windowMs) },
