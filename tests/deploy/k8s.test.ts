@@ -1,8 +1,29 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import * as apps from "kubernetes-models/apps/v1";
+import * as batch from "kubernetes-models/batch/v1";
+import * as policy from "kubernetes-models/policy/v1";
+import * as core from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import { parseYamlDocuments, type YamlValue } from "./yaml.js";
+
+/**
+ * The Kubernetes API's own schemas (kubernetes-models: the OpenAPI definitions of Kubernetes
+ * 1.27, compiled to JSON-schema validators with ajv), for the API groups the manifests use.
+ * Undefined for a kind that is no API object of those groups.
+ */
+const API_GROUPS: Record<string, Record<string, unknown>> = {
+  v1: core,
+  "apps/v1": apps,
+  "batch/v1": batch,
+  "policy/v1": policy,
+};
+
+function apiValidator(apiVersion: string, kind: string): ((manifest: unknown) => void) | undefined {
+  const Model = API_GROUPS[apiVersion]?.[kind] as (new (data: unknown) => { validate(): void }) | undefined;
+  return typeof Model === "function" ? (manifest) => new Model(manifest).validate() : undefined;
+}
 
 /**
  * Static checks of deploy/k8s without kubectl or a cluster: every file parses, kustomize's
@@ -54,6 +75,34 @@ describe("deploy/k8s", () => {
         expect(typeof manifest.kind, `${file}: kind`).toBe("string");
       }
     }
+  });
+
+  it("is valid against the Kubernetes API schemas, every object of every file", async () => {
+    const checked: string[] = [];
+    for (const { file, manifest } of all()) {
+      if (manifest.kind === "Kustomization") continue;
+      const validate = apiValidator(manifest.apiVersion, manifest.kind);
+      expect(validate, `${file}: ${manifest.apiVersion} ${manifest.kind} has no API schema`).toBeDefined();
+      expect(
+        () => validate?.(manifest),
+        `${file}: ${manifest.kind} ${manifest.metadata?.name}`,
+      ).not.toThrow();
+      checked.push(manifest.kind);
+    }
+    expect(new Set(checked)).toEqual(
+      new Set(["Namespace", "ConfigMap", "Job", "Deployment", "Service", "PodDisruptionBudget", "Secret"]),
+    );
+  });
+
+  it("has schemas that do refuse a broken manifest", async () => {
+    const [order] = ofKind("Deployment");
+    const validate = apiValidator("apps/v1", "Deployment");
+    const broken = structuredClone(order?.manifest ?? {});
+    broken.spec.template.spec.containers[0].ports[0].containerPort = "http";
+    broken.spec.template.spec.containers[0].resources.requests.cpu = "a lot";
+    expect(() => validate?.(order?.manifest)).not.toThrow();
+    expect(() => validate?.(broken)).toThrow(/containerPort must be integer/);
+    expect(() => validate?.(broken)).toThrow(/cpu must match format "quantity"/);
   });
 
   it("lists every manifest in kustomization.yaml, except the Secret template", () => {

@@ -5,7 +5,7 @@ import { type ServiceName, type ServiceProcess, settings, startService } from "@
 import { inject } from "vitest";
 import { ApiClient } from "./api.js";
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

@@ -22,6 +22,8 @@ export {
 export { OutboxRelay, type OutboxRelayOptions, type OutboxRow } from "./outbox-relay.js";
 export { type OutboxEntry, outboxEntry, writeOutbox } from "./outbox-write.js";
 export { createPool, type PoolOptions } from "./pool.js";
+export { recordLifetimes, warnIfRecordsOutliveInbox } from "./record-lifetime.js";
+export { inboxRetention, Retention, type RetentionOptions, type RetentionRule } from "./retention.js";
 export {
   type ConsumeOptions,
   type MessagingConfig,
@@ -29,3 +31,4 @@ export {
   type ServiceMessagingOptions,
 } from "./service-messaging.js";
 export { inTransaction, type Queryable } from "./sql.js";
+export { TableVacuum, type TableVacuumOptions } from "./table-vacuum.js";

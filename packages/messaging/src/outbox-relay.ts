@@ -4,8 +4,8 @@ import type { Message, Producer } from "kafkajs";
 import type pg from "pg";
 import type { Logger } from "pino";
 import { CoalescedNotify } from "./coalesced-notify.js";
-import { OutboxVacuum } from "./outbox-vacuum.js";
 import { RelayLeadership } from "./relay-leadership.js";
+import { TableVacuum } from "./table-vacuum.js";
 
 export interface OutboxRow {
   id: string;
@@ -81,7 +81,7 @@ export class OutboxRelay {
   private readonly logger: Logger;
   private readonly instanceId: string;
   private readonly leadership: RelayLeadership;
-  private readonly vacuum: OutboxVacuum;
+  private readonly vacuum: TableVacuum;
   private readonly announce: CoalescedNotify | undefined;
 
   constructor(private readonly options: OutboxRelayOptions) {
@@ -97,7 +97,7 @@ export class OutboxRelay {
       },
       lost: () => this.wakeUp(),
     });
-    this.vacuum = new OutboxVacuum({
+    this.vacuum = new TableVacuum({
       db: options.pool,
       logger: this.logger,
       afterRows: options.vacuumAfterRows ?? 1_000,
@@ -257,7 +257,7 @@ export class OutboxRelay {
     if (rows.length === 0) return 0;
     await this.publish(rows);
     await connection.query(DELETE_PUBLISHED, [rows.map((row) => row.id)]);
-    this.vacuum.deleted(rows.length);
+    this.vacuum.deleted("outbox", rows.length);
     this.options.hooks?.published?.(rows);
     return rows.length;
   }

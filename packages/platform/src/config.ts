@@ -1,5 +1,7 @@
 import { z } from "zod";
 
+const DAY_MS = 24 * 60 * 60_000;
+
 /**
  * A configuration schema: every key is an environment variable with a `describe()`d doc line,
  * parsed once at start-up. Errors list every bad variable at once, never a value (it may be a secret).
@@ -96,10 +98,33 @@ export const serviceConfigShape = {
     .describe("Fallback poll of the outbox when no commit notification arrives."),
   HTTP_RATE_LIMIT_PER_SECOND: env
     .positiveInt(200)
-    .describe("Requests per second each client (token subject, else address) may sustain; 429 beyond."),
+    .describe(
+      "Requests per second each client (token subject, else address) may sustain at each instance; 429 beyond. Per instance: N replicas admit up to N times this.",
+    ),
   HTTP_RATE_LIMIT_BURST: env
     .positiveInt(400)
-    .describe("Requests a client may send at once before the per-second rate applies."),
+    .describe("Requests a client may send at once to each instance before the per-second rate applies."),
+  KAFKA_RECORD_LIFETIME_MS: env
+    .milliseconds(DAY_MS * 14 + 5 * 60_000)
+    .describe(
+      "Longest time a record stays readable in the topics this service consumes: their retention.ms plus segment.ms (a segment goes only once its newest record is past retention) plus the broker's log.retention.check.interval.ms. Default: Kafka's defaults, 7 d + 7 d + 5 min.",
+    ),
+  INBOX_RETENTION_MS: env
+    .milliseconds(DAY_MS * 15)
+    .describe(
+      "How long an inbox entry is kept, so that a redelivery of its event is refused as a duplicate; no shorter than KAFKA_RECORD_LIFETIME_MS (refused at start-up otherwise).",
+    ),
+  RETENTION_INTERVAL_MS: env
+    .milliseconds(60_000)
+    .describe("How often rows past their retention window are deleted, and the tables trimmed vacuumed."),
+  RETENTION_BATCH_SIZE: env
+    .positiveInt(500)
+    .describe("Most rows one retention statement deletes (at most 20 statements per table and run)."),
+  RETENTION_VACUUM_AFTER_ROWS: env
+    .limit(5_000)
+    .describe(
+      "Rows deleted from a table after which the service vacuums it (0: never; leave it to autovacuum).",
+    ),
   SHUTDOWN_TIMEOUT_MS: env.milliseconds(15_000).describe("Upper bound for a graceful shutdown on SIGTERM."),
   LOG_LEVEL: env.logLevel().describe("Minimum level of the JSON logs on stdout."),
   STOCKSAGA_FAULT_DUPLICATE_PUBLISH: z
@@ -111,3 +136,26 @@ export const serviceConfigShape = {
 
 /** The values of `serviceConfigShape` once parsed: what shared start-up code may read of a service's config. */
 export type ServiceConfig = z.infer<z.ZodObject<typeof serviceConfigShape>>;
+
+/**
+ * The retention windows that guard against late events, checked against each other once parsed:
+ * an inbox entry must outlive every redelivery of its event, and a row that decides how a late
+ * event is handled (an order, an order request) must outlive the inbox entry of that event.
+ */
+export function retentionWindowIssues(
+  config: Pick<ServiceConfig, "KAFKA_RECORD_LIFETIME_MS" | "INBOX_RETENTION_MS">,
+  histories: Record<string, number> = {},
+): string[] {
+  const issues: string[] = [];
+  if (config.INBOX_RETENTION_MS < config.KAFKA_RECORD_LIFETIME_MS) {
+    issues.push(
+      "INBOX_RETENTION_MS: shorter than KAFKA_RECORD_LIFETIME_MS; a redelivered event would be applied again",
+    );
+  }
+  for (const [name, windowMs] of Object.entries(histories)) {
+    if (windowMs < config.INBOX_RETENTION_MS) {
+      issues.push(`${name}: shorter than INBOX_RETENTION_MS; a late event would find its order gone`);
+    }
+  }
+  return issues;
+}

@@ -18,6 +18,7 @@ export {
   describeConfig,
   env,
   parseConfig,
+  retentionWindowIssues,
   type ServiceConfig,
   serviceConfigShape,
 } from "./config.js";

@@ -39,4 +39,21 @@ describe("inventory configuration", () => {
       expect(schema.description, name).toMatch(/\S/);
     }
   });
+
+  it("refuses an order-request window shorter than the inbox's, and an inbox shorter than the topics'", () => {
+    const windows = {
+      KAFKA_RECORD_LIFETIME_MS: "60000",
+      INBOX_RETENTION_MS: "60000",
+      INVENTORY_ORDER_RETENTION_MS: "60000",
+    };
+    expect(loadInventoryConfig({ ...REQUIRED, ...windows })).toMatchObject({
+      INVENTORY_ORDER_RETENTION_MS: 60_000,
+    });
+    expect(() => loadInventoryConfig({ ...REQUIRED, ...windows, KAFKA_RECORD_LIFETIME_MS: "60001" })).toThrow(
+      ConfigError,
+    );
+    expect(() =>
+      loadInventoryConfig({ ...REQUIRED, ...windows, INVENTORY_ORDER_RETENTION_MS: "1000" }),
+    ).toThrow(/INVENTORY_ORDER_RETENTION_MS: shorter than INBOX_RETENTION_MS/);
+  });
 });

@@ -1,4 +1,10 @@
-import { env, parseConfig, serviceConfigShape } from "@stocksaga/platform";
+import {
+  ConfigError,
+  env,
+  parseConfig,
+  retentionWindowIssues,
+  serviceConfigShape,
+} from "@stocksaga/platform";
 import { z } from "zod";
 
 /** Every setting of the inventory service: one environment variable each, parsed once at start-up. */
@@ -23,6 +29,11 @@ export const inventoryConfigShape = {
     .describe(
       "How an order request is answered: one StockRequestAnswered with every line (per-request), or one StockReserved/StockRejected per line (per-line, for order services that do not read StockRequestAnswered yet).",
     ),
+  INVENTORY_ORDER_RETENTION_MS: env
+    .milliseconds(90 * 24 * 60 * 60_000)
+    .describe(
+      "An order request unchanged for this long, and holding no ACTIVE reservation, is deleted with its reservations (a released order's tombstone too). No shorter than INBOX_RETENTION_MS; keep it no shorter than the order service's ORDER_RETENTION_MS, so that a cancellation still finds what it releases.",
+    ),
   KAFKA_GROUP_ID: z
     .string()
     .default("inventory-service")
@@ -32,5 +43,10 @@ export const inventoryConfigShape = {
 export type InventoryConfig = ReturnType<typeof loadInventoryConfig>;
 
 export function loadInventoryConfig(source: Record<string, string | undefined> = process.env) {
-  return parseConfig(inventoryConfigShape, source);
+  const config = parseConfig(inventoryConfigShape, source);
+  const issues = retentionWindowIssues(config, {
+    INVENTORY_ORDER_RETENTION_MS: config.INVENTORY_ORDER_RETENTION_MS,
+  });
+  if (issues.length > 0) throw new ConfigError(issues);
+  return config;
 }

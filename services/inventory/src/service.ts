@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { EventType } from "@stocksaga/contracts";
-import { createPool, ServiceMessaging } from "@stocksaga/messaging";
+import {
+  createKafka,
+  createPool,
+  Retention,
+  ServiceMessaging,
+  warnIfRecordsOutliveInbox,
+} from "@stocksaga/messaging";
 import {
   createMetricsRegistry,
   type Logger,
@@ -16,6 +22,7 @@ import { inventoryReactions } from "./messaging/reactions.js";
 import { inventoryMetrics } from "./metrics.js";
 import { OUTBOX_CHANNEL, OUTBOX_LOCK_KEY } from "./persistence/database.js";
 import { PgInventoryStore } from "./persistence/pg-inventory-store.js";
+import { inventoryRetentionRules } from "./persistence/retention.js";
 
 /** What this service writes and reads; the codec refuses to start unless each schema is registered. */
 export const INVENTORY_SERVICE_EVENTS: readonly EventType[] = [
@@ -103,6 +110,29 @@ export async function startInventoryService(
     ),
   );
 
+  // One connection of its own: a batch or a VACUUM never holds one that a request or a reaction needs.
+  const retentionPool = createPool(url, 1, { metrics, name: "retention" });
+  const retention = new Retention({
+    db: retentionPool,
+    rules: inventoryRetentionRules({
+      inboxMs: config.INBOX_RETENTION_MS,
+      orderRequestsMs: config.INVENTORY_ORDER_RETENTION_MS,
+    }),
+    logger,
+    batchSize: config.RETENTION_BATCH_SIZE,
+    intervalMs: config.RETENTION_INTERVAL_MS,
+    vacuumAfterRows: config.RETENTION_VACUUM_AFTER_ROWS,
+    metrics,
+  });
+  retention.start();
+  // The inbox window was checked against what the service was told; this checks what the broker keeps.
+  void warnIfRecordsOutliveInbox(
+    createKafka({ clientId: "inventory-service-checks", brokers: config.KAFKA_BROKERS, logger }),
+    ["order-events"],
+    config.KAFKA_RECORD_LIFETIME_MS,
+    logger,
+  );
+
   const app = createInventoryHttpApp({
     store: httpStore,
     inventory: application(httpStore),
@@ -121,10 +151,11 @@ export async function startInventoryService(
       // No new connections from here; every request already sent is answered before this resolves.
       const closed = http.close();
       await sweeper.stop();
+      await retention.stop();
       await messaging.stopConsuming();
       await closed;
       await messaging.stopPublishing();
-      await Promise.all([reactionsPool.end(), httpPool.end(), relayPool.end()]);
+      await Promise.all([reactionsPool.end(), httpPool.end(), relayPool.end(), retentionPool.end()]);
     })();
     return stopped;
   };

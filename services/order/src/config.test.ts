@@ -21,4 +21,22 @@ describe("order service settings", () => {
   it("refuses a placement group that could hold nothing", () => {
     expect(() => loadOrderConfig({ ...REQUIRED, ORDER_PLACEMENT_GROUP_SIZE: "0" })).toThrow(ConfigError);
   });
+
+  it("keeps the inbox past every redelivery and orders past the inbox, refusing shorter windows", () => {
+    const config = loadOrderConfig(REQUIRED);
+    expect(config.INBOX_RETENTION_MS).toBeGreaterThanOrEqual(config.KAFKA_RECORD_LIFETIME_MS);
+    expect(config.ORDER_RETENTION_MS).toBeGreaterThanOrEqual(config.INBOX_RETENTION_MS);
+    const windows = {
+      KAFKA_RECORD_LIFETIME_MS: "60000",
+      INBOX_RETENTION_MS: "60000",
+      ORDER_RETENTION_MS: "60000",
+    };
+    expect(loadOrderConfig({ ...REQUIRED, ...windows })).toMatchObject({ INBOX_RETENTION_MS: 60_000 });
+    expect(() => loadOrderConfig({ ...REQUIRED, ...windows, INBOX_RETENTION_MS: "59999" })).toThrow(
+      /INBOX_RETENTION_MS: shorter than KAFKA_RECORD_LIFETIME_MS/,
+    );
+    expect(() => loadOrderConfig({ ...REQUIRED, ...windows, ORDER_RETENTION_MS: "59999" })).toThrow(
+      /ORDER_RETENTION_MS: shorter than INBOX_RETENTION_MS/,
+    );
+  });
 });

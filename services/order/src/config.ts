@@ -1,4 +1,10 @@
-import { env, parseConfig, serviceConfigShape } from "@stocksaga/platform";
+import {
+  ConfigError,
+  env,
+  parseConfig,
+  retentionWindowIssues,
+  serviceConfigShape,
+} from "@stocksaga/platform";
 import { z } from "zod";
 import { DEFAULT_PLACEMENT_GROUP_SIZE } from "./application/orders.js";
 
@@ -24,6 +30,11 @@ export const orderConfigShape = {
   ORDER_SWEEP_INTERVAL_MS: env
     .milliseconds(1_000)
     .describe("How often overdue PENDING orders are looked for."),
+  ORDER_RETENTION_MS: env
+    .milliseconds(90 * 24 * 60 * 60_000)
+    .describe(
+      "A decided order (not PENDING) unchanged for this long is deleted with its lines and timeline: the window in which it can be read, cancelled, or its Idempotency-Key replayed. No shorter than INBOX_RETENTION_MS.",
+    ),
   KAFKA_GROUP_ID: z.string().default("order-service").describe("Consumer group of the order service."),
   ADMISSION_MAX_PENDING_ORDERS: env
     .limit(1_000)
@@ -56,5 +67,8 @@ export const orderConfigShape = {
 export type OrderConfig = ReturnType<typeof loadOrderConfig>;
 
 export function loadOrderConfig(source: Record<string, string | undefined> = process.env) {
-  return parseConfig(orderConfigShape, source);
+  const config = parseConfig(orderConfigShape, source);
+  const issues = retentionWindowIssues(config, { ORDER_RETENTION_MS: config.ORDER_RETENTION_MS });
+  if (issues.length > 0) throw new ConfigError(issues);
+  return config;
 }

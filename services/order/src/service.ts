@@ -1,5 +1,11 @@
 import type { EventType } from "@stocksaga/contracts";
-import { createPool, ServiceMessaging } from "@stocksaga/messaging";
+import {
+  createKafka,
+  createPool,
+  Retention,
+  ServiceMessaging,
+  warnIfRecordsOutliveInbox,
+} from "@stocksaga/messaging";
 import {
   AdmissionControl,
   createMetricsRegistry,
@@ -20,6 +26,7 @@ import { OrderChangeNotifier } from "./persistence/order-change-notifier.js";
 import { OrderChangeFeed } from "./persistence/order-changes.js";
 import type { OrderStore } from "./persistence/order-store.js";
 import { PgOrderStore } from "./persistence/pg-order-store.js";
+import { orderRetentionRules } from "./persistence/retention.js";
 
 /** What this service writes and reads; the codec refuses to start unless each schema is registered. */
 export const ORDER_SERVICE_EVENTS: readonly EventType[] = [
@@ -105,6 +112,26 @@ export async function startOrderService(
     ),
   );
 
+  // One connection of its own: a batch or a VACUUM never holds one that a request or a reaction needs.
+  const retentionPool = createPool(url, 1, { metrics, name: "retention" });
+  const retention = new Retention({
+    db: retentionPool,
+    rules: orderRetentionRules({ inboxMs: config.INBOX_RETENTION_MS, ordersMs: config.ORDER_RETENTION_MS }),
+    logger,
+    batchSize: config.RETENTION_BATCH_SIZE,
+    intervalMs: config.RETENTION_INTERVAL_MS,
+    vacuumAfterRows: config.RETENTION_VACUUM_AFTER_ROWS,
+    metrics,
+  });
+  retention.start();
+  // The inbox window was checked against what the service was told; this checks what the broker keeps.
+  void warnIfRecordsOutliveInbox(
+    createKafka({ clientId: "order-service-checks", brokers: config.KAFKA_BROKERS, logger }),
+    ["reservation-events"],
+    config.KAFKA_RECORD_LIFETIME_MS,
+    logger,
+  );
+
   const backlog = orderBacklogSignals(
     {
       pendingBacklog: () => httpStore.pendingBacklog(),
@@ -148,13 +175,14 @@ export async function startOrderService(
       // No new connections from here; every request already sent is answered before this resolves.
       const closed = http.close();
       await sweeper.stop();
+      await retention.stop();
       await admission.stop();
       await changes.stop();
       await messaging.stopConsuming();
       await closed;
       await messaging.stopPublishing();
       await notifier.settled();
-      await Promise.all([httpPool.end(), consumerPool.end(), pool.end()]);
+      await Promise.all([httpPool.end(), consumerPool.end(), pool.end(), retentionPool.end()]);
     })();
     return stopped;
   };

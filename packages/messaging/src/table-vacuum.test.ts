@@ -1,8 +1,8 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { OutboxVacuum } from "./outbox-vacuum.js";
 import type { Queryable } from "./sql.js";
+import { TableVacuum } from "./table-vacuum.js";
 
 const silent = pino({ level: "silent" }, new Writable({ write: (_c, _e, cb) => cb() }));
 
@@ -20,7 +20,7 @@ function recordingDatabase(fail = () => false) {
   return { db, statements, finish: () => finish?.() };
 }
 
-describe("OutboxVacuum", () => {
+describe("TableVacuum", () => {
   afterEach(() => {
     vi.useRealTimers();
   });
@@ -28,19 +28,19 @@ describe("OutboxVacuum", () => {
   it("vacuums on its timer once enough rows were deleted, never two at once", async () => {
     vi.useFakeTimers();
     const { db, statements, finish } = recordingDatabase();
-    const vacuum = new OutboxVacuum({ db, logger: silent, afterRows: 100, intervalMs: 5_000 });
+    const vacuum = new TableVacuum({ db, logger: silent, afterRows: 100, intervalMs: 5_000 });
     vacuum.start();
 
-    vacuum.deleted(60);
+    vacuum.deleted("outbox", 60);
     await vi.advanceTimersByTimeAsync(5_000);
     expect(statements).toEqual([]);
 
-    vacuum.deleted(40);
+    vacuum.deleted("outbox", 40);
     expect(statements).toEqual([]);
     await vi.advanceTimersByTimeAsync(5_000);
     expect(statements).toEqual(["vacuum (analyze) outbox"]);
 
-    vacuum.deleted(500);
+    vacuum.deleted("outbox", 500);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(statements).toHaveLength(1);
     finish();
@@ -54,9 +54,9 @@ describe("OutboxVacuum", () => {
     vi.useFakeTimers();
     let failing = true;
     const { db, statements, finish } = recordingDatabase(() => failing);
-    const vacuum = new OutboxVacuum({ db, logger: silent, afterRows: 100, intervalMs: 1_000 });
+    const vacuum = new TableVacuum({ db, logger: silent, afterRows: 100, intervalMs: 1_000 });
     vacuum.start();
-    vacuum.deleted(100);
+    vacuum.deleted("outbox", 100);
     await vi.advanceTimersByTimeAsync(1_000);
     finish();
     failing = false;
@@ -69,11 +69,40 @@ describe("OutboxVacuum", () => {
   it("never vacuums when told to after 0 rows", async () => {
     vi.useFakeTimers();
     const { db, statements } = recordingDatabase();
-    const vacuum = new OutboxVacuum({ db, logger: silent, afterRows: 0, intervalMs: 1_000 });
+    const vacuum = new TableVacuum({ db, logger: silent, afterRows: 0, intervalMs: 1_000 });
     vacuum.start();
-    vacuum.deleted(10_000);
+    vacuum.deleted("outbox", 10_000);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(statements).toEqual([]);
     await vacuum.stop();
+  });
+
+  it("vacuums each table once its own deletions pass the mark, one table at a time", async () => {
+    vi.useFakeTimers();
+    const { db, statements, finish } = recordingDatabase();
+    const vacuum = new TableVacuum({ db, logger: silent, afterRows: 100, intervalMs: 1_000 });
+    vacuum.start();
+    vacuum.deleted("inbox", 150);
+    vacuum.deleted("order_timeline", 99);
+    vacuum.deleted("orders", 100);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(statements).toEqual(["vacuum (analyze) inbox"]);
+    finish();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(statements).toEqual(["vacuum (analyze) inbox", "vacuum (analyze) orders"]);
+    finish();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(statements).toHaveLength(2);
+    vacuum.deleted("order_timeline", 1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(statements.at(-1)).toBe("vacuum (analyze) order_timeline");
+    finish();
+    await vacuum.stop();
+  });
+
+  it("refuses a table name that is not a plain identifier", () => {
+    const { db } = recordingDatabase();
+    const vacuum = new TableVacuum({ db, logger: silent, afterRows: 1, intervalMs: 1_000 });
+    expect(() => vacuum.deleted("orders; drop table orders", 1)).toThrow(/not a table name/);
   });
 });
