@@ -110,6 +110,7 @@ export async function startInventoryService(
     logger,
     metrics,
     rateLimit: { perSecond: config.HTTP_RATE_LIMIT_PER_SECOND, burst: config.HTTP_RATE_LIMIT_BURST },
+    corsOrigins: config.CORS_ORIGINS,
     readiness: [{ name: "database", check: () => httpStore.ping() }, ...messaging.readiness],
   });
   const http = await serve(app, config.INVENTORY_SERVICE_HOST, config.INVENTORY_SERVICE_PORT);

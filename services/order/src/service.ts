@@ -132,6 +132,7 @@ export async function startOrderService(
     logger,
     metrics,
     rateLimit: { perSecond: config.HTTP_RATE_LIMIT_PER_SECOND, burst: config.HTTP_RATE_LIMIT_BURST },
+    corsOrigins: config.CORS_ORIGINS,
     admission: admission.middleware(),
     readiness: [
       { name: "database", check: () => httpStore.ping() },

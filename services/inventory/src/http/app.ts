@@ -15,12 +15,15 @@ export function createInventoryHttpApp(deps: {
   metrics?: Registry;
   /** Per-client token buckets (requests per second, burst); bearer tokens are verified with `jwtSecret`. */
   rateLimit?: { perSecond: number; burst: number };
+  /** Origins whose browser pages may call the API (CORS_ORIGINS); without it, none. */
+  corsOrigins?: readonly string[];
 }): Hono<InventoryEnv> {
   const app = createHttpApp<InventoryEnv>({
     logger: deps.logger,
     mapError: mapInventoryError,
     readiness: deps.readiness,
     metrics: deps.metrics,
+    ...(deps.corsOrigins ? { corsOrigins: deps.corsOrigins } : {}),
     openApi: inventoryOpenApi,
     ...(deps.rateLimit ? { rateLimit: { ...deps.rateLimit, jwtSecret: deps.jwtSecret } } : {}),
   });

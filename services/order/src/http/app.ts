@@ -18,6 +18,8 @@ export function createOrderHttpApp(deps: {
   metrics?: Registry;
   /** Per-client token buckets (requests per second, burst); bearer tokens are verified with `jwtSecret`. */
   rateLimit?: { perSecond: number; burst: number };
+  /** Origins whose browser pages may call the API (CORS_ORIGINS); without it, none. */
+  corsOrigins?: readonly string[];
   /** Admission control of POST /orders (see orderRoutes). */
   admission?: MiddlewareHandler;
 }): Hono<OrderEnv> {
@@ -26,6 +28,7 @@ export function createOrderHttpApp(deps: {
     mapError: mapOrderError,
     readiness: deps.readiness,
     metrics: deps.metrics,
+    ...(deps.corsOrigins ? { corsOrigins: deps.corsOrigins } : {}),
     openApi: orderOpenApi,
     ...(deps.rateLimit ? { rateLimit: { ...deps.rateLimit, jwtSecret: deps.jwtSecret } } : {}),
   });
