@@ -1,5 +1,13 @@
 export { type BatchReactionSteps, type Received, reactToBatch, receivedBy } from "./batch-reactions.js";
 export {
+  type Change,
+  ChangeFeed,
+  ChangeNotifier,
+  changePayloads,
+  EVERYTHING_CHANGED,
+  MAX_CHANGE_PAYLOAD_BYTES,
+} from "./change-feed.js";
+export {
   type BatchHandler,
   type ConsumedMessage,
   Subscription,

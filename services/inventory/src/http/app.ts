@@ -2,12 +2,15 @@ import { createHttpApp, type Logger, type ReadinessCheck, type Registry } from "
 import type { Hono } from "hono";
 import { mapInventoryError } from "./errors.js";
 import { inventoryOpenApi } from "./openapi.js";
+import { type ProductChanges, productStreamRoutes } from "./product-stream.js";
 import { type InventoryEnv, type InventoryReads, type ProductCommands, productRoutes } from "./products.js";
 import { reservationRoutes } from "./reservations.js";
 
 export function createInventoryHttpApp(deps: {
   store: InventoryReads;
   inventory: ProductCommands;
+  /** Committed product changes for `GET /products/stream`; without it the route is not served. */
+  changes?: ProductChanges;
   jwtSecret: string;
   logger: Logger;
   readiness: readonly ReadinessCheck[];
@@ -27,6 +30,8 @@ export function createInventoryHttpApp(deps: {
     openApi: inventoryOpenApi,
     ...(deps.rateLimit ? { rateLimit: { ...deps.rateLimit, jwtSecret: deps.jwtSecret } } : {}),
   });
+  // Before `/products/:sku`, which would take "stream" for a SKU.
+  if (deps.changes) app.route("/products/stream", productStreamRoutes({ ...deps, changes: deps.changes }));
   app.route("/products", productRoutes(deps));
   app.route("/reservations", reservationRoutes(deps));
   return app;

@@ -85,6 +85,17 @@ export const inventoryOpenApi = {
         },
       },
     },
+    "/products/stream": {
+      get: {
+        summary: "Live catalogue (Server-Sent Events)",
+        description:
+          "Any valid token. `event: snapshot` first, with `{ items: Product[] }` (every product, in SKU order); then `event: product` with a Product each time a committed change (creation, adjustment, reservation, commit, release, expiry) alters it; `: keep-alive` comments every 15 s, at which the catalogue is re-read and whatever differs is sent.",
+        responses: {
+          "200": { description: "text/event-stream" },
+          "401": { description: "No token, or an invalid, expired or unsigned one.", content: problemJson },
+        },
+      },
+    },
     "/products/{sku}": {
       get: {
         summary: "One product's stock",
