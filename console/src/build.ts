@@ -4,12 +4,19 @@ import { join } from "node:path";
 import { consoleRoot, defaultDistDir } from "./server.js";
 
 /** What the build is made from: a change to any of these makes the build stale. */
-const SOURCES = [join(consoleRoot, "src", "app"), join(consoleRoot, "vite.config.ts"), join(consoleRoot, "package.json")];
+const SOURCES = [
+  join(consoleRoot, "src", "app"),
+  join(consoleRoot, "vite.config.ts"),
+  join(consoleRoot, "package.json"),
+];
 
 function newestChange(path: string): number {
   const stat = statSync(path);
   if (!stat.isDirectory()) return stat.mtimeMs;
-  return readdirSync(path).reduce((newest, entry) => Math.max(newest, newestChange(join(path, entry))), stat.mtimeMs);
+  return readdirSync(path).reduce(
+    (newest, entry) => Math.max(newest, newestChange(join(path, entry))),
+    stat.mtimeMs,
+  );
 }
 
 /** Why the console must be built before it is served, or undefined when its build is current. */

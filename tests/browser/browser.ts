@@ -31,6 +31,8 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 export class WatchedPage {
   readonly offMachine: string[] = [];
   readonly errors: string[] = [];
+  /** Refusals a test provokes on purpose: Chromium logs every 4xx answer as a console error. */
+  private readonly expected: { status: number; path: RegExp }[] = [];
 
   private constructor(
     readonly context: BrowserContext,
@@ -48,10 +50,26 @@ export class WatchedPage {
       return route.abort("blockedbyclient");
     });
     page.on("console", (message) => {
-      if (message.type() === "error") watched.errors.push(`console: ${message.text()}`);
+      if (message.type() !== "error") return;
+      const text = message.text();
+      const refused = /^Failed to load resource: the server responded with a status of (\d+)/.exec(text);
+      const url = message.location().url;
+      if (refused && watched.isExpected(Number(refused[1]), url)) return;
+      watched.errors.push(`console: ${text}${url ? ` (${url})` : ""}`);
     });
     page.on("pageerror", (error) => watched.errors.push(`page: ${error.message}`));
     return watched;
+  }
+
+  /** Allows the console error Chromium logs when a request to `path` is answered `status`. */
+  expectRefusal(status: number, path: RegExp): void {
+    this.expected.push({ status, path });
+  }
+
+  private isExpected(status: number, url: string): boolean {
+    if (!url) return false;
+    const { pathname } = new URL(url);
+    return this.expected.some((e) => e.status === status && e.path.test(pathname));
   }
 
   async screenshot(name: string): Promise<void> {

@@ -86,7 +86,7 @@ describe("the web console in a browser, on the real stack", () => {
     await page.getByRole("button", { name: `Add ${tee} to the cart` }).click();
     await page.getByLabel(new RegExp(`${tee}.*quantity`)).fill("3");
     await page.getByLabel(new RegExp(`${mug}.*quantity`)).fill("2");
-    await page.getByLabel(/^PARTIAL/).check();
+    await page.getByRole("radio", { name: /PARTIAL: take/ }).check();
     // Marks this document: a reload or a navigation to another page would lose it.
     await page.evaluate(() => {
       (globalThis as unknown as { sameDocument: boolean }).sameDocument = true;
@@ -132,7 +132,7 @@ describe("the web console in a browser, on the real stack", () => {
     await page.getByRole("button", { name: `Add ${scarce} to the cart` }).click();
     await page.getByLabel(new RegExp(`${plenty}.*quantity`)).fill("2");
     await page.getByLabel(new RegExp(`${scarce}.*quantity`)).fill("3");
-    await page.getByLabel(/^ALL_OR_NOTHING/).check();
+    await page.getByRole("radio", { name: /ALL_OR_NOTHING: the whole/ }).check();
     await page.getByRole("button", { name: "Place order" }).click();
 
     const rejected = page.locator('article.order[data-status="REJECTED"]');
@@ -185,6 +185,7 @@ describe("the web console in a browser, on the real stack", () => {
       { sub: "frank", iat: now, exp: now + 600 },
       { secret: `${secret}-not-it` },
     );
+    watched.expectRefusal(401, /^\/orders$/);
     await page.getByLabel("Bearer token").fill(forged);
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect.poll(() => page.getByRole("alert").textContent(), LIVE).toContain("refused this token");

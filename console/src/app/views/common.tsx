@@ -8,11 +8,15 @@ export function formatTime(iso: string): string {
 
 export function ErrorNotice({ error, children }: { error: unknown; children?: ComponentChildren }) {
   if (error === undefined || error === null) return null;
-  const title = error instanceof ApiError ? error.title : "Something went wrong";
+  const api = error instanceof ApiError ? error : undefined;
+  const title = api ? (api.overloaded ? "Busy" : api.title) : "Something went wrong";
+  const fields = api?.fieldErrors.map((e) => `${e.pointer}: ${e.detail}`).join("; ");
+  const text =
+    api && !api.overloaded ? [api.detail, fields].filter(Boolean).join(" — ") : describeError(error);
   return (
-    <div class="notice error" role="alert">
-      <strong>{error instanceof ApiError && error.overloaded ? "Busy" : title}</strong>
-      <p>{describeError(error)}</p>
+    <div class="notice error" role="alert" data-problem-status={api?.status}>
+      <strong>{title}</strong>
+      {text ? <p>{text}</p> : null}
       {children}
     </div>
   );
