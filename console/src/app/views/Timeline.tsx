@@ -40,19 +40,22 @@ function clock(iso: string): string {
   return `${d.toLocaleTimeString(undefined, { hour12: false })}.${String(d.getMilliseconds()).padStart(3, "0")}`;
 }
 
+/** What an event carries, in one short line: its lines as `sku reserved/requested`, and its reason. */
 function summary(item: TimelineItem): string {
   const event = item.event as Record<string, unknown> | null;
   if (!event || typeof event !== "object") return "";
   const parts: string[] = [];
-  if (typeof event.sku === "string") parts.push(event.sku);
-  for (const field of ["reservedQuantity", "requestedQuantity", "quantity"]) {
-    if (typeof event[field] === "number") {
-      parts.push(`${field.replace("Quantity", "")} ${event[field]}`);
-      break;
-    }
-  }
+  const lines = Array.isArray(event.lines) ? (event.lines as Record<string, unknown>[]) : [];
+  const quantities = lines.map((line) => {
+    const got = line.reservedQuantity ?? line.quantity;
+    const asked = line.requestedQuantity;
+    return `${String(line.sku)} ${String(got ?? "?")}${typeof asked === "number" ? `/${asked}` : ""}`;
+  });
+  if (quantities.length > 0) parts.push(quantities.join(", "));
+  else if (typeof event.sku === "string") parts.push(event.sku);
   if (typeof event.reason === "string") parts.push(event.reason);
-  return parts.join(" · ");
+  const text = parts.join(" · ");
+  return text.length > 72 ? `${text.slice(0, 71)}…` : text;
 }
 
 /**
