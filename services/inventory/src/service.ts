@@ -110,7 +110,9 @@ export async function startInventoryService(
     ),
   );
 
+  const deadLetters = await messaging.startDeadLetters(httpPool);
   const app = createInventoryHttpApp({
+    deadLetters,
     store: httpStore,
     inventory: application(httpStore),
     changes,

@@ -124,7 +124,9 @@ export async function startOrderService(
   const admitted = admissionMetrics(metrics, () => admission.latest);
   await admission.start();
 
+  const deadLetters = await messaging.startDeadLetters(httpPool);
   const app = createOrderHttpApp({
+    deadLetters,
     store: httpStore,
     orders: ordersOfRequests,
     changes,

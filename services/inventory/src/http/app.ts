@@ -1,3 +1,4 @@
+import { type DeadLetterAdmin, deadLetterRoutes } from "@stocksaga/messaging";
 import { createHttpApp, type Logger, type ReadinessCheck, type Registry } from "@stocksaga/platform";
 import type { Hono } from "hono";
 import { mapInventoryError } from "./errors.js";
@@ -11,6 +12,8 @@ export function createInventoryHttpApp(deps: {
   inventory: ProductCommands;
   /** Committed product changes for `GET /products/stream`; without it the route is not served. */
   changes?: ProductChanges;
+  /** Dead letters of this service's consumer group for `/admin/dead-letters`; without it, not served. */
+  deadLetters?: Pick<DeadLetterAdmin, "list" | "get" | "replay">;
   jwtSecret: string;
   logger: Logger;
   readiness: readonly ReadinessCheck[];
@@ -34,5 +37,11 @@ export function createInventoryHttpApp(deps: {
   if (deps.changes) app.route("/products/stream", productStreamRoutes({ ...deps, changes: deps.changes }));
   app.route("/products", productRoutes(deps));
   app.route("/reservations", reservationRoutes(deps));
+  if (deps.deadLetters) {
+    app.route(
+      "/admin/dead-letters",
+      deadLetterRoutes({ deadLetters: deps.deadLetters, jwtSecret: deps.jwtSecret }),
+    );
+  }
   return app;
 }

@@ -1,3 +1,4 @@
+import { deadLetterOpenApi } from "@stocksaga/messaging";
 import { type OpenApiDocument, problemJson, problemSchema } from "@stocksaga/platform";
 
 const productJson = { "application/json": { schema: { $ref: "#/components/schemas/Product" } } };
@@ -30,6 +31,7 @@ export const inventoryOpenApi = {
     securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
     schemas: {
       Problem: problemSchema,
+      ...deadLetterOpenApi.schemas,
       Product: {
         type: "object",
         properties: {
@@ -145,6 +147,7 @@ export const inventoryOpenApi = {
         },
       },
     },
+    ...deadLetterOpenApi.paths,
     "/health/live": {
       get: { summary: "Liveness", security: [], responses: { "200": { description: "UP" } } },
     },

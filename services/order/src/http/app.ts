@@ -1,3 +1,4 @@
+import { type DeadLetterAdmin, deadLetterRoutes } from "@stocksaga/messaging";
 import { createHttpApp, type Logger, type ReadinessCheck, type Registry } from "@stocksaga/platform";
 import type { Hono, MiddlewareHandler } from "hono";
 import type { OrderApplication } from "../application/orders.js";
@@ -11,6 +12,8 @@ export function createOrderHttpApp(deps: {
   store: OrderStore;
   orders: OrderApplication;
   changes: OrderChangeFeed;
+  /** Dead letters of this service's consumer group for `/admin/dead-letters`; without it, not served. */
+  deadLetters?: Pick<DeadLetterAdmin, "list" | "get" | "replay">;
   jwtSecret: string;
   logger: Logger;
   readiness: readonly ReadinessCheck[];
@@ -33,5 +36,11 @@ export function createOrderHttpApp(deps: {
     ...(deps.rateLimit ? { rateLimit: { ...deps.rateLimit, jwtSecret: deps.jwtSecret } } : {}),
   });
   app.route("/orders", orderRoutes(deps));
+  if (deps.deadLetters) {
+    app.route(
+      "/admin/dead-letters",
+      deadLetterRoutes({ deadLetters: deps.deadLetters, jwtSecret: deps.jwtSecret }),
+    );
+  }
   return app;
 }

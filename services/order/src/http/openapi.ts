@@ -1,3 +1,4 @@
+import { deadLetterOpenApi } from "@stocksaga/messaging";
 import { type OpenApiDocument, problemJson, problemSchema } from "@stocksaga/platform";
 
 const orderJson = { "application/json": { schema: { $ref: "#/components/schemas/Order" } } };
@@ -25,6 +26,7 @@ export const orderOpenApi = {
     securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
     schemas: {
       Problem: problemSchema,
+      ...deadLetterOpenApi.schemas,
       Order: {
         type: "object",
         properties: {
@@ -139,6 +141,7 @@ export const orderOpenApi = {
         },
       },
     },
+    ...deadLetterOpenApi.paths,
     "/health/live": {
       get: { summary: "Liveness", security: [], responses: { "200": { description: "UP" } } },
     },
