@@ -153,6 +153,9 @@ describe("the web console in a browser, on the real stack", { timeout: 150_000 }
     // What the compensation gave back is on the shelf again.
     await page.getByRole("link", { name: "Shop" }).click();
     await page.locator(`[data-sku="${plenty}"][data-available="5"]`).waitFor(LIVE);
+    // Back to the order for the screenshot: the rejection and its compensation.
+    await page.goBack();
+    await release.waitFor(LIVE);
   });
 
   it("an admin adjusts stock and a customer's open page shows the new count live", async () => {

@@ -87,7 +87,11 @@ export function OrderPage({ session, orderId }: { session: Session; orderId: str
           <p class="order-status">
             <StatusBadge status={order.status} />{" "}
             <span class={`live ${live.connected ? "on" : "off"}`}>
-              {live.connected ? "live" : "not live"}
+              {live.connected
+                ? "live"
+                : order.status === "REJECTED" || order.status === "CANCELLED"
+                  ? "final"
+                  : "not live"}
             </span>
           </p>
           {order.reason ? (

@@ -47,7 +47,7 @@ function summary(item: TimelineItem): string {
   const parts: string[] = [];
   const lines = Array.isArray(event.lines) ? (event.lines as Record<string, unknown>[]) : [];
   const quantities = lines.map((line) => {
-    const got = line.reservedQuantity ?? line.quantity;
+    const got = line.reservedQuantity ?? line.confirmedQuantity ?? line.committedQuantity ?? line.quantity;
     const asked = line.requestedQuantity;
     return `${String(line.sku)} ${String(got ?? "?")}${typeof asked === "number" ? `/${asked}` : ""}`;
   });
