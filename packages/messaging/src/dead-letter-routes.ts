@@ -72,7 +72,8 @@ export function deadLetterRoutes(deps: {
 
   app.post("/:id/replay", async (c) => {
     const id = c.req.param("id");
-    const hasBody = (c.req.header("content-length") ?? "0") !== "0" || c.req.header("transfer-encoding");
+    // The body is optional: none at all means no force (the request's text is cached for readJsonBody).
+    const hasBody = (await c.req.text()).trim() !== "";
     const { force } = hasBody ? await readJsonBody(c, deadLetterSchemas.replayBody) : { force: false };
     if (!deadLetterSchemas.id.safeParse(id).success) throw notFound(id);
     const result = await deps.deadLetters.replay(id, {

@@ -222,7 +222,11 @@ describe("public reads that need no database to answer", () => {
         "/products",
         "/products/{sku}",
         "/products/{sku}/adjustments",
+        "/products/stream",
         "/reservations",
+        "/admin/dead-letters",
+        "/admin/dead-letters/{id}",
+        "/admin/dead-letters/{id}/replay",
       ]),
     );
     const docs = await send("GET", "/docs");

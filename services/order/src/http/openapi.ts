@@ -135,7 +135,8 @@ export const orderOpenApi = {
         parameters: [orderIdParam],
         responses: {
           "200": {
-            description: "{ orderId, events: [{ eventId, type, direction, occurredAt, recordedAt, event }] }",
+            description:
+              "{ orderId, events: [{ eventId, type, direction, topic, occurredAt, recordedAt, event }] }; topic is the Kafka topic the event travels on (null for none)",
           },
           ...errors,
         },
