@@ -45,6 +45,8 @@ export interface TimelineItem {
   direction: "EMITTED" | "RECEIVED";
   occurredAt: string;
   recordedAt: string;
+  /** The Kafka topic the event travels on, as the order service names it; null for none. */
+  topic?: string | null;
   event: unknown;
 }
 

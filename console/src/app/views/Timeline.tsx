@@ -101,7 +101,9 @@ export function Timeline({ events }: { events: TimelineItem[] }) {
           </marker>
         </defs>
         {rows.map((item, index) => {
-          const route = ROUTES[item.type] ?? { from: "inventory", topic: "?" };
+          const known = ROUTES[item.type] ?? { from: "inventory", topic: "?" };
+          // The service names the topic (prefixed in some environments); the map is the fallback.
+          const route = { from: known.from, topic: item.topic ?? known.topic };
           const y = TOP + index * ROW + 24;
           const from = LANES[route.from];
           const to = route.from === "order" ? LANES.inventory : LANES.order;
