@@ -18,6 +18,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const stackDir = process.env.STOCKSAGA_STACK_DIR ?? resolve(repoRoot, ".stack");
 const orderUrl = `http://127.0.0.1:${process.env.ORDER_SERVICE_PORT ?? 3001}`;
 const inventoryUrl = `http://127.0.0.1:${process.env.INVENTORY_SERVICE_PORT ?? 3002}`;
+const consolePort = Number(process.env.CONSOLE_PORT ?? 3000);
 const START_TIMEOUT_MS = 15 * 60_000;
 const FINAL = new Set(["CONFIRMED", "ADJUSTED", "REJECTED", "CANCELLED"]);
 
@@ -120,6 +121,43 @@ function leftovers(): string[] {
   return found;
 }
 
+/**
+ * The console as `npm start` prints it: its line, sign-in links carrying the printed tokens, the
+ * page under a CSP that lets it reach the two services only, and `/config.json` naming them.
+ */
+async function checkConsole(tokens: { admin: string; customer: string }): Promise<void> {
+  const consoleUrl = /^console (http:\/\/\S+?)\/?$/m.exec(output)?.[1];
+  if (consoleUrl !== `http://127.0.0.1:${consolePort}`) {
+    throw new SmokeFailure(`npm start printed no "console http://127.0.0.1:${consolePort}/" line`);
+  }
+  for (const [who, token] of [
+    ["alice", tokens.customer],
+    ["admin", tokens.admin],
+  ] as const) {
+    if (!output.includes(`sign in as ${who}`) || !output.includes(`${consoleUrl}/#token=${token}`)) {
+      throw new SmokeFailure(`npm start printed no console sign-in link for ${who} with its token`);
+    }
+  }
+  const page = await fetch(`${consoleUrl}/`, { signal: AbortSignal.timeout(10_000) });
+  const html = await page.text();
+  if (page.status !== 200 || !html.includes('<div id="root">')) {
+    throw new SmokeFailure(`GET ${consoleUrl}/: HTTP ${page.status}, not the console's page`);
+  }
+  const csp = page.headers.get("content-security-policy") ?? "";
+  const connect = /connect-src ([^;]+)/.exec(csp)?.[1]?.split(" ") ?? [];
+  if (!connect.includes(orderUrl) || !connect.includes(inventoryUrl) || !csp.includes("script-src 'self'")) {
+    throw new SmokeFailure(`the console's Content-Security-Policy does not fit: ${csp || "none"}`);
+  }
+  const config = await call(`${consoleUrl}/config.json`);
+  expectStatus("GET /config.json", config, 200);
+  const expected = { orderServiceUrl: orderUrl, inventoryServiceUrl: inventoryUrl };
+  if (JSON.stringify(config.body) !== JSON.stringify(expected)) {
+    throw new SmokeFailure(
+      `/config.json is ${JSON.stringify(config.body)}, expected ${JSON.stringify(expected)}`,
+    );
+  }
+}
+
 async function main(): Promise<string> {
   const startedAt = Date.now();
   const npm = startNpm();
@@ -138,6 +176,7 @@ async function main(): Promise<string> {
       return admin && customer ? { admin, customer } : undefined;
     });
     const readyMs = Date.now() - startedAt;
+    await checkConsole(tokens);
 
     // The README's walkthrough, with SKUs of this run so that it can run again on the same databases.
     const run = randomUUID().slice(0, 8);
@@ -193,7 +232,8 @@ async function main(): Promise<string> {
     if (code === "timeout") throw new SmokeFailure("npm start did not stop within 60 s of Ctrl-C");
     const stoppedMs = Date.now() - stopAt;
     const busy: number[] = [];
-    for (const port of [3001, 3002, 9092, 9093, 8081, 8091]) if (!(await portFree(port))) busy.push(port);
+    for (const port of [consolePort, 3001, 3002, 9092, 9093, 8081, 8091])
+      if (!(await portFree(port))) busy.push(port);
     const left = leftovers();
     if (busy.length > 0 || left.length > 0) {
       throw new SmokeFailure(

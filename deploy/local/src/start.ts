@@ -1,5 +1,7 @@
-import { mkdirSync } from "node:fs";
+import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { buildConsole, staleBuild } from "@stocksaga/console/build";
+import { type ConsoleServer, startConsoleServer } from "@stocksaga/console/server";
 import { issueToken } from "@stocksaga/platform";
 import { generateClient, serviceDatabases } from "@stocksaga/prisma";
 import { devJwtSecret } from "./dev-secret.js";
@@ -14,16 +16,18 @@ const log = (line: string) => console.log(`[start] ${line}`);
 
 const orderPort = Number(process.env.ORDER_SERVICE_PORT ?? 3001);
 const inventoryPort = Number(process.env.INVENTORY_SERVICE_PORT ?? 3002);
+const consolePort = Number(process.env.CONSOLE_PORT ?? 3000);
 
 /** What this command started, stopped in reverse on Ctrl-C or on a failure. */
 const services: ServiceProcess[] = [];
+let webConsole: ConsoleServer | undefined;
 let stackStarted: string[] = [];
 let stopping: Promise<void> | undefined;
 
 function stopEverything(): Promise<void> {
   stopping ??= (async () => {
     if (services.length > 0) log("stopping services");
-    await Promise.all(services.map((s) => s.stop()));
+    await Promise.all([...services.map((s) => s.stop()), webConsole?.close()]);
     if (stackStarted.length > 0) await down(settings, log, stackStarted);
   })();
   return stopping;
@@ -35,14 +39,15 @@ function stopEverything(): Promise<void> {
  * exactly what it started. A failure names the component, shows the end of its log and exits 1.
  */
 async function main(): Promise<void> {
-  for (const [name, port] of [
-    ["order", orderPort],
-    ["inventory", inventoryPort],
+  for (const [name, port, variable] of [
+    ["order service", orderPort, "ORDER_SERVICE_PORT"],
+    ["inventory service", inventoryPort, "INVENTORY_SERVICE_PORT"],
+    ["console", consolePort, "CONSOLE_PORT"],
   ] as const) {
     if (!(await isPortFree(port))) {
       throw new MissingPrerequisite(
-        `${name} service`,
-        `port ${port} on 127.0.0.1 is taken by another process; stop that process or set ${name.toUpperCase()}_SERVICE_PORT to a free port`,
+        name,
+        `port ${port} on 127.0.0.1 is taken by another process; stop that process or set ${variable} to a free port`,
       );
     }
   }
@@ -51,13 +56,30 @@ async function main(): Promise<void> {
     const { status } = await generateClient(database);
     if (status === "generated") log(`${database} service: generated its Prisma client`);
   }
+  // The same for the console: a pulled change to its sources makes its build stale.
+  const stale = staleBuild();
+  if (stale) {
+    log(`console: building it (${stale})`);
+    await buildConsole().catch((error: unknown) => {
+      throw new StackError(
+        "console",
+        `its build failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    });
+  }
 
   const prepared = await prepareSystem(settings, log);
   stackStarted = prepared.started;
   const { secret, source } = devJwtSecret(settings);
   const logDir = join(settings.stackDir, "services");
   mkdirSync(logDir, { recursive: true });
-  const env = { AUTH_JWT_SECRET: secret, LOG_LEVEL: process.env.LOG_LEVEL ?? "info" };
+  const consoleOrigins = [`http://127.0.0.1:${consolePort}`, `http://localhost:${consolePort}`];
+  const env = {
+    AUTH_JWT_SECRET: secret,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+    // The console calls both services from the browser: they answer its origin only.
+    CORS_ORIGINS: process.env.CORS_ORIGINS ?? consoleOrigins.join(","),
+  };
 
   const starting = (["inventory", "order"] as const).map((name) =>
     startService(settings, name, {
@@ -90,14 +112,32 @@ async function main(): Promise<void> {
     });
   }
 
+  const consoleLog = join(logDir, "console.log");
+  webConsole = await startConsoleServer({
+    port: consolePort,
+    host: "127.0.0.1",
+    orderServiceUrl: process.env.ORDER_SERVICE_URL ?? `http://127.0.0.1:${orderPort}`,
+    inventoryServiceUrl: process.env.INVENTORY_SERVICE_URL ?? `http://127.0.0.1:${inventoryPort}`,
+    log: (line) => appendFileSync(consoleLog, `${new Date().toISOString()} ${line}\n`),
+  }).catch((error: unknown) => {
+    throw new StackError(
+      "console",
+      `did not start: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  });
+
   const adminToken = await issueToken(secret, { sub: "admin", roles: ["admin"], ttlSeconds: 12 * 3600 });
   const customerToken = await issueToken(secret, { sub: "alice", ttlSeconds: 12 * 3600 });
   console.log(`
   stocksaga is running
     order service      http://127.0.0.1:${orderPort}      (API reference: /docs)
     inventory service  http://127.0.0.1:${inventoryPort}      (API reference: /docs)
-    logs               ${logDir}/{order,inventory}.log, ${settings.stackDir}/{kafka,registry}
+    logs               ${logDir}/{order,inventory,console}.log, ${settings.stackDir}/{kafka,registry}
     JWT secret from    ${source}
+
+console ${webConsole.url}/
+    sign in as alice   ${webConsole.url}/#token=${customerToken}
+    sign in as admin   ${webConsole.url}/#token=${adminToken}
 
   export ADMIN_TOKEN=${adminToken}
   export TOKEN=${customerToken}

@@ -126,6 +126,11 @@ export const serviceConfigShape = {
       "Rows deleted from a table after which the service vacuums it (0: never; leave it to autovacuum).",
     ),
   SHUTDOWN_TIMEOUT_MS: env.milliseconds(15_000).describe("Upper bound for a graceful shutdown on SIGTERM."),
+  CORS_ORIGINS: env
+    .list("http://127.0.0.1:3000,http://localhost:3000")
+    .describe(
+      "Comma-separated origins (scheme://host[:port]) whose browser pages, such as the console, may call this API; any other origin gets no CORS headers.",
+    ),
   LOG_LEVEL: env.logLevel().describe("Minimum level of the JSON logs on stdout."),
   STOCKSAGA_FAULT_DUPLICATE_PUBLISH: z
     .enum(["true", "false"])

@@ -6,6 +6,7 @@ import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import type { z } from "zod";
 import { verifyToken } from "./auth.js";
+import { corsPolicy } from "./cors.js";
 import { apiReferencePage, type OpenApiDocument } from "./docs.js";
 import type { Logger } from "./logger.js";
 import { httpMetrics, metricsHandler, type Registry } from "./metrics.js";
@@ -132,6 +133,8 @@ export function createHttpApp<Env extends { Variables: RequestVariables }>(optio
   metrics?: Registry;
   /** Served as `GET /openapi.json`, and rendered as the reference page `GET /docs`. */
   openApi?: OpenApiDocument;
+  /** Origins whose pages may call the API from a browser (CORS); without it, none. */
+  corsOrigins?: readonly string[];
 }): Hono<Env> {
   const app = new Hono<Env>();
   const timeRequest = options.metrics ? httpMetrics(options.metrics) : undefined;
@@ -161,6 +164,9 @@ export function createHttpApp<Env extends { Variables: RequestVariables }>(optio
   };
 
   app.use("*", requestContext);
+  // Before the rate limiter and the routes: preflights are answered here, and every answer
+  // (problems included) carries the headers a console page needs to read it.
+  if (options.corsOrigins?.length) app.use("*", corsPolicy(options.corsOrigins));
   app.use("*", secureHeaders({ crossOriginResourcePolicy: "same-origin" }));
   if (options.rateLimit) app.use("*", rateLimiter(options.rateLimit));
   app.use(

@@ -22,6 +22,7 @@ export {
   type ServiceConfig,
   serviceConfigShape,
 } from "./config.js";
+export { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CORS_EXPOSED_HEADERS, corsPolicy } from "./cors.js";
 export {
   apiReferencePage,
   type OpenApiDocument,

@@ -151,7 +151,9 @@ export async function startOrderService(
   const admitted = admissionMetrics(metrics, () => admission.latest);
   await admission.start();
 
+  const deadLetters = await messaging.startDeadLetters(httpPool);
   const app = createOrderHttpApp({
+    deadLetters,
     store: httpStore,
     orders: ordersOfRequests,
     changes,
@@ -159,6 +161,7 @@ export async function startOrderService(
     logger,
     metrics,
     rateLimit: { perSecond: config.HTTP_RATE_LIMIT_PER_SECOND, burst: config.HTTP_RATE_LIMIT_BURST },
+    corsOrigins: config.CORS_ORIGINS,
     admission: admission.middleware(),
     readiness: [
       { name: "database", check: () => httpStore.ping() },

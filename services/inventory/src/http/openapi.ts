@@ -1,3 +1,4 @@
+import { deadLetterOpenApi } from "@stocksaga/messaging";
 import { type OpenApiDocument, problemJson, problemSchema } from "@stocksaga/platform";
 
 const productJson = { "application/json": { schema: { $ref: "#/components/schemas/Product" } } };
@@ -30,6 +31,7 @@ export const inventoryOpenApi = {
     securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
     schemas: {
       Problem: problemSchema,
+      ...deadLetterOpenApi.schemas,
       Product: {
         type: "object",
         properties: {
@@ -85,6 +87,17 @@ export const inventoryOpenApi = {
         },
       },
     },
+    "/products/stream": {
+      get: {
+        summary: "Live catalogue (Server-Sent Events)",
+        description:
+          "Any valid token. `event: snapshot` first, with `{ items: Product[] }` (every product, in SKU order); then `event: product` with a Product each time a committed change (creation, adjustment, reservation, commit, release, expiry) alters it; `: keep-alive` comments every 15 s, at which the catalogue is re-read and whatever differs is sent.",
+        responses: {
+          "200": { description: "text/event-stream" },
+          "401": { description: "No token, or an invalid, expired or unsigned one.", content: problemJson },
+        },
+      },
+    },
     "/products/{sku}": {
       get: {
         summary: "One product's stock",
@@ -134,6 +147,7 @@ export const inventoryOpenApi = {
         },
       },
     },
+    ...deadLetterOpenApi.paths,
     "/health/live": {
       get: { summary: "Liveness", security: [], responses: { "200": { description: "UP" } } },
     },

@@ -1,3 +1,4 @@
+import { deadLetterOpenApi } from "@stocksaga/messaging";
 import { type OpenApiDocument, problemJson, problemSchema } from "@stocksaga/platform";
 
 const orderJson = { "application/json": { schema: { $ref: "#/components/schemas/Order" } } };
@@ -25,6 +26,7 @@ export const orderOpenApi = {
     securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
     schemas: {
       Problem: problemSchema,
+      ...deadLetterOpenApi.schemas,
       Order: {
         type: "object",
         properties: {
@@ -133,12 +135,14 @@ export const orderOpenApi = {
         parameters: [orderIdParam],
         responses: {
           "200": {
-            description: "{ orderId, events: [{ eventId, type, direction, occurredAt, recordedAt, event }] }",
+            description:
+              "{ orderId, events: [{ eventId, type, direction, topic, occurredAt, recordedAt, event }] }; topic is the Kafka topic the event travels on (null for none)",
           },
           ...errors,
         },
       },
     },
+    ...deadLetterOpenApi.paths,
     "/health/live": {
       get: { summary: "Liveness", security: [], responses: { "200": { description: "UP" } } },
     },

@@ -1,3 +1,4 @@
+import { type EventType, ROUTED_EVENT_TYPES, topicFor } from "@stocksaga/contracts";
 import type { Order, OrderStatus } from "../domain/index.js";
 import type { OrderCursor, TimelineRecord } from "../persistence/order-store.js";
 
@@ -47,16 +48,21 @@ export interface TimelineItem {
   eventId: string;
   type: string;
   direction: "EMITTED" | "RECEIVED";
+  /** The Kafka topic the event travels on (the lane between the services); null for none. */
+  topic: string | null;
   occurredAt: string;
   recordedAt: string;
   event: unknown;
 }
+
+const ROUTED = new Set<string>(ROUTED_EVENT_TYPES);
 
 export function timelineItemOf(record: TimelineRecord): TimelineItem {
   return {
     eventId: record.eventId,
     type: record.type,
     direction: record.direction,
+    topic: ROUTED.has(record.type) ? topicFor(record.type as EventType) : null,
     occurredAt: record.occurredAt.toISOString(),
     recordedAt: record.recordedAt.toISOString(),
     event: record.event,
