@@ -17,20 +17,17 @@ export function eventLogContext(event: IntegrationEvent): Record<string, string>
 }
 
 /**
- * One info line `published events` per batch the relay moved to Kafka; at debug level, one line
- * `published <EventType>` per row with the event's log context (computed only then).
+ * At debug level only (nothing at info: the hot path writes no line per event or batch), one line
+ * `published events` per batch the relay moved to Kafka and one line `published <EventType>` per
+ * row with the event's log context (computed only then).
  */
 export function logPublished(logger: Logger, rows: readonly OutboxRow[]): void {
-  if (rows.length === 0) return;
-  if (logger.isLevelEnabled("debug")) {
-    for (const row of rows) {
-      logger.debug(
-        { ...eventLogContext(row.payload as IntegrationEvent), topic: row.topic },
-        `published ${row.eventType}`,
-      );
-    }
+  if (rows.length === 0 || !logger.isLevelEnabled("debug")) return;
+  for (const row of rows) {
+    logger.debug(
+      { ...eventLogContext(row.payload as IntegrationEvent), topic: row.topic },
+      `published ${row.eventType}`,
+    );
   }
-  if (logger.isLevelEnabled("info")) {
-    logger.info({ events: rows.length, fromId: rows[0]?.id, toId: rows.at(-1)?.id }, "published events");
-  }
+  logger.debug({ events: rows.length, fromId: rows[0]?.id, toId: rows.at(-1)?.id }, "published events");
 }

@@ -6,9 +6,17 @@ export {
   type SubscriptionHooks,
   type SubscriptionOptions,
 } from "./consumer.js";
+export { traceConsumption } from "./consumer-tracing.js";
 export { type DatabaseTally, databaseMetrics } from "./database-metrics.js";
 export { DEAD_LETTER_HEADERS, type DeadLetter, publishDeadLetter } from "./dead-letters.js";
-export { type Causation, causedBy, eventMetadata, startedByClock } from "./envelope.js";
+export {
+  type Causation,
+  causedBy,
+  eventMetadata,
+  handledIn,
+  handlingSpanOf,
+  startedByClock,
+} from "./envelope.js";
 export { type DecodeFailure, InvalidEventError, isDecodeFailure } from "./errors.js";
 export { claimInbox, type InboxEntry, unclaimInbox } from "./inbox.js";
 export { createKafka, createProducer } from "./kafka.js";

@@ -7,6 +7,7 @@ import { secureHeaders } from "hono/secure-headers";
 import type { z } from "zod";
 import { verifyToken } from "./auth.js";
 import { apiReferencePage, type OpenApiDocument } from "./docs.js";
+import { type RequestTrace, traceRequests } from "./http-tracing.js";
 import type { Logger } from "./logger.js";
 import { httpMetrics, metricsHandler, type Registry } from "./metrics.js";
 import { type FieldError, type Problem, ProblemError, problemResponse, problemTypes } from "./problem.js";
@@ -103,7 +104,9 @@ function rateLimiter(limit: RateLimit): MiddlewareHandler {
 
 export interface RequestVariables {
   requestId: string;
+  /** Carries the request's trace id and span id on every line. */
   logger: Logger;
+  trace: RequestTrace;
 }
 
 /** Maps a service's own (domain) errors to problems; returns undefined for errors it does not know. */
@@ -140,7 +143,8 @@ export function createHttpApp<Env extends { Variables: RequestVariables }>(optio
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     c.set("requestId", requestId);
-    c.set("logger", options.logger.child({ requestId }));
+    const { traceId, spanId } = c.var.trace;
+    c.set("logger", options.logger.child({ requestId, traceId, spanId }));
     c.header("x-request-id", requestId);
     const started = performance.now();
     await next();
@@ -160,6 +164,12 @@ export function createHttpApp<Env extends { Variables: RequestVariables }>(optio
     }
   };
 
+  app.use(
+    "*",
+    traceRequests(
+      (path) => path.startsWith("/health/") || path === "/metrics",
+    ) as unknown as MiddlewareHandler<Env>,
+  );
   app.use("*", requestContext);
   app.use("*", secureHeaders({ crossOriginResourcePolicy: "same-origin" }));
   if (options.rateLimit) app.use("*", rateLimiter(options.rateLimit));
