@@ -1,4 +1,4 @@
-import { DiagLogLevel, diag } from "@opentelemetry/api";
+import { context, DiagLogLevel, diag, propagation, trace } from "@opentelemetry/api";
 import type { Logger } from "pino";
 
 /** A started OpenTelemetry SDK: `shutdown` exports the spans still buffered, then stops it. */
@@ -104,6 +104,10 @@ export async function startTelemetry(options: {
       } catch (error) {
         logger.warn({ err: error }, "could not export the last spans");
       }
+      // Back to the no-op API, so that another start (a test's) can register again.
+      trace.disable();
+      context.disable();
+      propagation.disable();
     },
   };
 }
