@@ -192,3 +192,32 @@ describe("observability: one order's saga is one OpenTelemetry trace across both
     expect(decisions).toHaveLength(1);
   });
 });
+
+describe("observability: a graceful stop exports the spans still waiting for their batch", () => {
+  it("delivers a request's span on SIGTERM, though its batch was due in ten minutes", async () => {
+    const receiver = await OtlpReceiver.start();
+    const otel = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      OTEL_BSP_SCHEDULE_DELAY: "600000",
+    };
+    const system = await TestSystem.start({ order: otel, inventory: otel });
+    try {
+      const traceId = randomBytes(16).toString("hex");
+      const reply = await system
+        .client(`bob-${randomUUID()}`)
+        .request("order", "GET", "/orders", undefined, {
+          traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-01`,
+        });
+      expect(reply.status).toBe(200);
+      expect(receiver.trace(traceId)).toEqual([]);
+      expect(await system.stopService("order")).toBe(0);
+      expect(receiver.trace(traceId).map((span) => [span.service, span.name])).toEqual([
+        ["order-service", "GET /orders"],
+      ]);
+    } finally {
+      await system.stop();
+      await receiver.stop();
+    }
+  });
+});
