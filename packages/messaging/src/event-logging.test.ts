@@ -1,8 +1,10 @@
 import { Writable } from "node:stream";
+import { TraceFlags, trace } from "@opentelemetry/api";
 import { SAMPLE_EVENTS } from "@stocksaga/contracts/fixtures";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { logPublished } from "./event-logging.js";
+import { handledIn } from "./envelope.js";
+import { eventLogContext, logPublished } from "./event-logging.js";
 import type { OutboxRow } from "./outbox-relay.js";
 
 function recorder(level: string) {
@@ -58,5 +60,25 @@ describe("logPublished", () => {
     const { lines, logger } = recorder("warn");
     logPublished(logger, rows);
     expect(lines).toEqual([]);
+  });
+});
+
+describe("eventLogContext", () => {
+  it("names the order, the event and its trace", () => {
+    expect(eventLogContext(event)).toEqual({
+      orderId: event.orderId.toLowerCase(),
+      traceId: event.metadata.traceparent?.split("-")[1],
+      eventId: event.metadata.eventId,
+    });
+  });
+
+  it("adds the span that handles a consumed event", () => {
+    const consumed = { ...event };
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    handledIn(
+      consumed,
+      trace.wrapSpanContext({ traceId, spanId: "b7ad6b7169203331", traceFlags: TraceFlags.SAMPLED }),
+    );
+    expect(eventLogContext(consumed)).toMatchObject({ traceId, spanId: "b7ad6b7169203331" });
   });
 });

@@ -1,17 +1,23 @@
+import { isSpanContextValid } from "@opentelemetry/api";
 import type { IntegrationEvent } from "@stocksaga/contracts";
 import { parseTraceparent } from "@stocksaga/platform";
 import type { Logger } from "pino";
+import { handlingSpanOf } from "./envelope.js";
 import type { OutboxRow } from "./outbox-relay.js";
 
 /**
  * What every log line about an event carries: the order it concerns (the SKU for stock events),
- * its trace id and its event id — so one grep for an order or a trace finds it in every service.
+ * its trace id and its event id — so one grep for an order or a trace finds it in every service —
+ * and, while a consumed event is handled in a recorded span, that span's id.
  */
 export function eventLogContext(event: IntegrationEvent): Record<string, string> {
-  const trace = parseTraceparent(event.metadata.traceparent);
+  const handling = handlingSpanOf(event)?.spanContext();
+  const span = handling && isSpanContextValid(handling) ? handling : undefined;
+  const trace = span ?? parseTraceparent(event.metadata.traceparent);
   return {
     ...("orderId" in event ? { orderId: event.orderId.toLowerCase() } : { sku: event.sku }),
     ...(trace ? { traceId: trace.traceId } : {}),
+    ...(span ? { spanId: span.spanId } : {}),
     eventId: event.metadata.eventId,
   };
 }
