@@ -204,11 +204,9 @@ describe("observability: a graceful stop exports the spans still waiting for the
     const system = await TestSystem.start({ order: otel, inventory: otel });
     try {
       const traceId = randomBytes(16).toString("hex");
-      const reply = await system
-        .client(`bob-${randomUUID()}`)
-        .request("order", "GET", "/orders", undefined, {
-          traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-01`,
-        });
+      const bob = system.client(`bob-${randomUUID()}`);
+      const caller = `00-${traceId}-${randomBytes(8).toString("hex")}-01`;
+      const reply = await bob.request("order", "GET", "/orders", undefined, { traceparent: caller });
       expect(reply.status).toBe(200);
       expect(receiver.trace(traceId)).toEqual([]);
       expect(await system.stopService("order")).toBe(0);
