@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 /** Resolve workspace packages to their TypeScript sources, as tsc does through `customConditions`. */
-const conditions = ["source", "module", "node", "default"];
+const conditions = ["source", "node", "default"];
 
 export const sharedConfig = defineConfig({
   resolve: { conditions },

@@ -139,4 +139,13 @@ describe("deploy/compose.yaml", () => {
     expect(registry.APICURIO_STORAGE_KIND).toBe("sql");
     expect(registry.APICURIO_STORAGE_SQL_KIND).toBe("postgresql");
   });
+
+  it("runs Jaeger with OTLP enabled, and both services send it their traces", () => {
+    const { services } = parsedConfig();
+    expect(services.jaeger?.image).toMatch(/^jaegertracing\/all-in-one:1\.\d+\.\d+$/);
+    expect(services.jaeger?.environment?.COLLECTOR_OTLP_ENABLED).toBe("true");
+    for (const name of ["order", "inventory"]) {
+      expect(services[name]?.environment?.OTEL_EXPORTER_OTLP_ENDPOINT, name).toBe("http://jaeger:4318");
+    }
+  });
 });

@@ -100,22 +100,21 @@ describe("observability: metrics, one trace per saga, logs that name order and t
     await system?.stop();
   });
 
-  it("carries the caller's trace through every event of the saga, a new span per step", () => {
+  // Without an OTLP endpoint no span is recorded: each event carries the caller's context on.
+  // The spans of each step, when they are recorded, are checked in traces.test.ts.
+  it("carries the caller's trace through every event of the saga", () => {
     expect(timeline.map((entry) => `${entry.direction} ${entry.type}`)).toEqual([
       "EMITTED OrderRequested",
       "RECEIVED StockRequestAnswered",
       "EMITTED OrderConfirmed",
       "RECEIVED StockCommitted",
     ]);
-    const spans = timeline.map((entry) => {
+    for (const entry of timeline) {
       const span = parseTraceparent(entry.event.metadata.traceparent);
       expect(span, `${entry.type} carries a traceparent`).toBeDefined();
       expect(span?.traceId, `${entry.type} is in the caller's trace`).toBe(traceId);
-      return span?.spanId;
-    });
-    const [requested, answered, confirmed, committed] = spans;
-    // Every step is a span of its own, the answer for both lines included.
-    expect(new Set([callerSpanId, requested, answered, confirmed, committed]).size).toBe(5);
+      expect(span?.spanId, `${entry.type} carries the caller's span on`).toBe(callerSpanId);
+    }
   });
 
   it("puts the traceparent of each event into its Kafka record's headers", async () => {

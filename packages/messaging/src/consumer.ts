@@ -265,8 +265,8 @@ export class Subscription<Event extends { type: string }> {
         resolveOffset(last.offset);
         this.lagByPartition.set(lagKey, Math.max(0, behind - Number(last.offset) - 1));
       }
-      if (tally.handled > 0 && this.logger.isLevelEnabled("info")) {
-        this.logger.info(
+      if (tally.handled > 0 && this.logger.isLevelEnabled("debug")) {
+        this.logger.debug(
           {
             topic: batch.topic,
             partition: batch.partition,
@@ -418,7 +418,7 @@ export class Subscription<Event extends { type: string }> {
 
   /**
    * The hook, once the event's effect is durable, and at debug level a line `handled <EventType>`
-   * with the event's log context; at info the run gets one line (`handled events`) instead.
+   * with the event's log context, beside the run's one line (`handled events`), also at debug.
    */
   private handled(
     topic: string,

@@ -14,6 +14,7 @@ export {
   type SubscriptionHooks,
   type SubscriptionOptions,
 } from "./consumer.js";
+export { traceConsumption } from "./consumer-tracing.js";
 export { type DatabaseTally, databaseMetrics } from "./database-metrics.js";
 export {
   DeadLetterAdmin,
@@ -31,7 +32,14 @@ export {
   deadLetterSchemas,
 } from "./dead-letter-routes.js";
 export { DEAD_LETTER_HEADERS, type DeadLetter, publishDeadLetter } from "./dead-letters.js";
-export { type Causation, causedBy, eventMetadata, startedByClock } from "./envelope.js";
+export {
+  type Causation,
+  causedBy,
+  eventMetadata,
+  handledIn,
+  handlingSpanOf,
+  startedByClock,
+} from "./envelope.js";
 export { type DecodeFailure, InvalidEventError, isDecodeFailure } from "./errors.js";
 export { claimInbox, type InboxEntry, unclaimInbox } from "./inbox.js";
 export { createKafka, createProducer } from "./kafka.js";

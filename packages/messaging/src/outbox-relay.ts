@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { type Span, SpanKind } from "@opentelemetry/api";
+import { contextOf, failed, inSpan, linkTo, traceparentOf, tracer, tracingActive } from "@stocksaga/platform";
 import type { Message, Producer } from "kafkajs";
 import type pg from "pg";
 import type { Logger } from "pino";
@@ -253,27 +255,82 @@ export class OutboxRelay {
 
   /** One batch: select in id order, publish, delete what the broker acknowledged. */
   private async drainOnce(connection: pg.PoolClient): Promise<number> {
+    const startTime = Date.now();
     const { rows } = await connection.query<OutboxRow>(SELECT_BATCH, [this.options.batchSize ?? 500]);
     if (rows.length === 0) return 0;
-    await this.publish(rows);
-    await connection.query(DELETE_PUBLISHED, [rows.map((row) => row.id)]);
+    const publishAndDelete = async () => {
+      await this.publish(rows);
+      await connection.query(DELETE_PUBLISHED, [rows.map((row) => row.id)]);
+    };
+    if (tracingActive()) {
+      // An empty poll records nothing; a drain is in the trace of its first row, linked to the others'.
+      const [first, ...others] = rows;
+      await inSpan(
+        "outbox drain",
+        {
+          parent: contextOf(first?.headers?.traceparent),
+          links: others.flatMap((row) => linkTo(row.headers?.traceparent)),
+          startTime,
+          attributes: { "db.system.name": "postgresql", "stocksaga.outbox.rows": rows.length },
+        },
+        publishAndDelete,
+      );
+    } else await publishAndDelete();
     this.vacuum.deleted("outbox", rows.length);
     this.options.hooks?.published?.(rows);
     return rows.length;
   }
 
+  /**
+   * A PRODUCER span per row, the child of the context stored with it (the request or the reaction
+   * that wrote it), whose own context replaces the record's `traceparent` header: the consumer's
+   * span becomes its child. Untraced, the header is the stored context, unchanged.
+   */
+  private producerSpan(row: OutboxRow, message: Message): Span | undefined {
+    if (!tracingActive()) return undefined;
+    const span = tracer().startSpan(
+      `send ${row.topic}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          "messaging.system": "kafka",
+          "messaging.operation.type": "send",
+          "messaging.operation.name": "send",
+          "messaging.destination.name": row.topic,
+          "messaging.message.id": row.eventId,
+          "messaging.kafka.message.key": row.messageKey,
+          "stocksaga.event.type": row.eventType,
+        },
+      },
+      contextOf(row.headers?.traceparent),
+    );
+    const traceparent = traceparentOf(span);
+    if (traceparent) message.headers = { ...message.headers, traceparent };
+    return span;
+  }
+
   private async publish(rows: readonly OutboxRow[]): Promise<void> {
     const byTopic = new Map<string, Message[]>();
+    const spans: Span[] = [];
     for (const row of rows) {
       const message = this.options.toMessage(row);
+      const span = this.producerSpan(row, message);
+      if (span) spans.push(span);
       const messages = byTopic.get(row.topic) ?? [];
       messages.push(message);
       if (this.options.duplicateDeliveries) messages.push(message);
       byTopic.set(row.topic, messages);
     }
-    await this.options.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
+    try {
+      await this.options.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+    } catch (error) {
+      for (const span of spans) failed(span, error);
+      throw error;
+    } finally {
+      for (const span of spans) span.end();
+    }
   }
 }

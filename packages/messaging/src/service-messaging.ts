@@ -13,6 +13,7 @@ import type pg from "pg";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { type BatchHandler, Subscription } from "./consumer.js";
+import { traceConsumption } from "./consumer-tracing.js";
 import { DeadLetterAdmin } from "./dead-letter-admin.js";
 import { DeadLetterIndex } from "./dead-letter-index.js";
 import { DeadLetterIndexer } from "./dead-letter-indexer.js";
@@ -171,7 +172,7 @@ export class ServiceMessaging {
       groupId: config.KAFKA_GROUP_ID,
       topics: names,
       decode: (topic, value) => this.codec.decode(topic, value),
-      handleBatch,
+      handleBatch: traceConsumption(handleBatch, config.KAFKA_GROUP_ID),
       maxBatchSize: config.KAFKA_MAX_BATCH_SIZE,
       partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
       deadLetters: { producer: this.producer, topic: topicName(DEAD_LETTER_TOPIC) },

@@ -132,6 +132,52 @@ export const serviceConfigShape = {
       "Comma-separated origins (scheme://host[:port]) whose browser pages, such as the console, may call this API; any other origin gets no CORS headers.",
     ),
   LOG_LEVEL: env.logLevel().describe("Minimum level of the JSON logs on stdout."),
+  // OpenTelemetry: the SDK reads these itself (and the other OTEL_* variables); they are listed
+  // and checked here so that a wrong value stops the service at start-up, as any other setting.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .url()
+    .optional()
+    .describe(
+      "OTLP/HTTP base URL (the SDK posts to <url>/v1/traces); traces are exported only when it or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set.",
+    ),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z
+    .url()
+    .optional()
+    .describe("Full OTLP/HTTP URL for traces, over the above."),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z
+    .enum(["http/protobuf", "http/json"])
+    .default("http/protobuf")
+    .describe("OTLP encoding: http/protobuf or http/json (gRPC is not bundled)."),
+  OTEL_SERVICE_NAME: z
+    .string()
+    .optional()
+    .describe("service.name of the spans; order-service / inventory-service by default."),
+  OTEL_RESOURCE_ATTRIBUTES: z
+    .string()
+    .optional()
+    .describe("Extra resource attributes, key=value,key=value (deployment.environment.name=prod)."),
+  OTEL_TRACES_SAMPLER: z
+    .enum([
+      "always_on",
+      "always_off",
+      "traceidratio",
+      "parentbased_always_on",
+      "parentbased_always_off",
+      "parentbased_traceidratio",
+    ])
+    .default("parentbased_always_on")
+    .describe(
+      "Which traces are recorded: the caller's decision first (parentbased_*), else all, none or a ratio.",
+    ),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe("The ratio of the *traceidratio samplers (0..1, default 1)."),
+  OTEL_BSP_SCHEDULE_DELAY: env
+    .milliseconds(5_000)
+    .describe("Most time a finished span waits in the batch before it is exported."),
   STOCKSAGA_FAULT_DUPLICATE_PUBLISH: z
     .enum(["true", "false"])
     .default("false")

@@ -8,6 +8,7 @@ import type { z } from "zod";
 import { verifyToken } from "./auth.js";
 import { corsPolicy } from "./cors.js";
 import { apiReferencePage, type OpenApiDocument } from "./docs.js";
+import { type RequestTrace, traceRequests } from "./http-tracing.js";
 import type { Logger } from "./logger.js";
 import { httpMetrics, metricsHandler, type Registry } from "./metrics.js";
 import { type FieldError, type Problem, ProblemError, problemResponse, problemTypes } from "./problem.js";
@@ -104,7 +105,9 @@ function rateLimiter(limit: RateLimit): MiddlewareHandler {
 
 export interface RequestVariables {
   requestId: string;
+  /** Carries the request's trace id and span id on every line. */
   logger: Logger;
+  trace: RequestTrace;
 }
 
 /** Maps a service's own (domain) errors to problems; returns undefined for errors it does not know. */
@@ -143,7 +146,8 @@ export function createHttpApp<Env extends { Variables: RequestVariables }>(optio
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     c.set("requestId", requestId);
-    c.set("logger", options.logger.child({ requestId }));
+    const { traceId, spanId } = c.var.trace;
+    c.set("logger", options.logger.child({ requestId, traceId, spanId }));
     c.header("x-request-id", requestId);
     const started = performance.now();
     await next();
@@ -163,6 +167,12 @@ export function createHttpApp<Env extends { Variables: RequestVariables }>(optio
     }
   };
 
+  app.use(
+    "*",
+    traceRequests(
+      (path) => path.startsWith("/health/") || path === "/metrics",
+    ) as unknown as MiddlewareHandler<Env>,
+  );
   app.use("*", requestContext);
   // Before the rate limiter and the routes: preflights are answered here, and every answer
   // (problems included) carries the headers a console page needs to read it.

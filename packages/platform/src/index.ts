@@ -42,8 +42,9 @@ export {
   readJsonBody,
   requestErrorResponse,
 } from "./http.js";
+export { type RequestTrace, traceRequests } from "./http-tracing.js";
 export { type DrainableServer, drainable, type Running, runEvery, runUntilSignalled } from "./lifecycle.js";
-export { createLogger, type Logger } from "./logger.js";
+export { createLogger, type Logger, stdoutDestination } from "./logger.js";
 export {
   Counter,
   createMetricsRegistry,
@@ -64,4 +65,24 @@ export {
   problemTypes,
 } from "./problem.js";
 export { type Serving, serve } from "./server.js";
-export { childSpan, formatTraceparent, parseTraceparent, type TraceContext } from "./tracing.js";
+export {
+  type OtlpProtocol,
+  startTelemetry,
+  type Telemetry,
+  telemetryEnabled,
+  tracingActive,
+} from "./telemetry.js";
+export {
+  contextOf,
+  failed,
+  formatTraceparent,
+  inSpan,
+  linkTo,
+  parseTraceparent,
+  type SpanOptions,
+  type TraceContext,
+  traceparentOf,
+  traceparentOrNew,
+  tracer,
+  withTraceId,
+} from "./tracing.js";

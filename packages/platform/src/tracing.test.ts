@@ -1,5 +1,6 @@
+import { ROOT_CONTEXT, trace } from "@opentelemetry/api";
 import { describe, expect, it } from "vitest";
-import { childSpan, formatTraceparent, parseTraceparent } from "./tracing.js";
+import { contextOf, formatTraceparent, parseTraceparent, tracer, withTraceId } from "./tracing.js";
 
 describe("traceparent", () => {
   it("round-trips a valid header", () => {
@@ -16,17 +17,36 @@ describe("traceparent", () => {
   it.each([
     "",
     "garbage",
-    "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
     "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
     "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
   ])("ignores %j", (header) => {
     expect(parseTraceparent(header)).toBeUndefined();
   });
 
-  it("keeps the trace id in a child span and makes a new span id", () => {
-    const parent = childSpan();
-    const child = childSpan(parent);
-    expect(child.traceId).toBe(parent.traceId);
-    expect(child.spanId).not.toBe(parent.spanId);
+  it("reads a later version's header as version 00, as W3C trace context asks", () => {
+    expect(parseTraceparent("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")).toEqual({
+      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+      spanId: "00f067aa0ba902b7",
+      sampled: true,
+    });
+  });
+
+  it("gives a flow without a trace a new root, and keeps the trace it has", () => {
+    const root = trace.getSpanContext(withTraceId(ROOT_CONTEXT));
+    expect(root?.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(trace.getSpanContext(withTraceId(ROOT_CONTEXT))?.traceId).not.toBe(root?.traceId);
+    const header = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    expect(trace.getSpanContext(withTraceId(contextOf(header)))?.traceId).toBe(
+      "4bf92f3577b34da6a3ce929d0e0e4736",
+    );
+  });
+
+  it("passes the parent on when no SDK records spans", () => {
+    const header = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const span = tracer().startSpan("work", {}, contextOf(header));
+    expect(span.isRecording()).toBe(false);
+    expect(formatTraceparent(span.spanContext())).toBe(header);
   });
 });

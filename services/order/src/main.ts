@@ -1,4 +1,4 @@
-import { ConfigError, createLogger, runUntilSignalled } from "@stocksaga/platform";
+import { ConfigError, createLogger, runUntilSignalled, startTelemetry } from "@stocksaga/platform";
 import { loadOrderConfig } from "./config.js";
 import { startOrderService } from "./service.js";
 
@@ -16,9 +16,20 @@ function configOrExit() {
 
 const config = configOrExit();
 const logger = createLogger("order-service", config.LOG_LEVEL);
+// Only with an OTLP endpoint configured; the SDK is not even loaded otherwise.
+const telemetry = await startTelemetry({ serviceName: "order-service", logger });
 
 await runUntilSignalled({
   logger,
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-  start: (fatal) => startOrderService(config, logger, fatal),
+  start: async (fatal) => {
+    const service = await startOrderService(config, logger, fatal);
+    return {
+      stop: async () => {
+        await service.stop();
+        // The spans of the last requests and events, exported before the process exits.
+        await telemetry?.shutdown();
+      },
+    };
+  },
 });

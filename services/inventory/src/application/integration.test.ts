@@ -1,5 +1,6 @@
+import { TraceFlags, trace } from "@opentelemetry/api";
 import { SAMPLE_EVENTS } from "@stocksaga/contracts/fixtures";
-import { type Causation, causedBy, startedByClock } from "@stocksaga/messaging";
+import { type Causation, causedBy, handledIn, startedByClock } from "@stocksaga/messaging";
 import { parseTraceparent } from "@stocksaga/platform";
 import { describe, expect, it } from "vitest";
 import { decide, evolve, type InventoryEvent, inventoryState, type ReserveStock } from "../domain/index.js";
@@ -293,15 +294,29 @@ describe("one answer per order request (per-request, the default)", () => {
 });
 
 describe("causation and trace context", () => {
-  it("a reaction names the event as its cause and continues its trace in a child span", () => {
-    const received = SAMPLE_EVENTS.OrderConfirmed;
+  it("a reaction names the event as its cause and continues its trace in the span handling it", () => {
+    const received = { ...SAMPLE_EVENTS.OrderConfirmed };
+    const parent = parseTraceparent(received.metadata.traceparent);
+    handledIn(
+      received,
+      trace.wrapSpanContext({
+        traceId: parent?.traceId ?? "",
+        spanId: "b7ad6b7169203331",
+        traceFlags: TraceFlags.SAMPLED,
+      }),
+    );
     const cause = causedBy(received);
     expect(cause.causationId).toBe(received.metadata.eventId);
-    const parent = parseTraceparent(received.metadata.traceparent);
-    const child = parseTraceparent(cause.traceparent);
-    expect(child?.traceId).toBe(parent?.traceId);
-    expect(child?.spanId).toMatch(/^[0-9a-f]{16}$/);
-    expect(child?.spanId).not.toBe(parent?.spanId);
+    expect(parseTraceparent(cause.traceparent)).toEqual({
+      traceId: parent?.traceId,
+      spanId: "b7ad6b7169203331",
+      sampled: true,
+    });
+  });
+
+  it("untraced, a reaction carries the consumed event's context on", () => {
+    const received = { ...SAMPLE_EVENTS.OrderConfirmed };
+    expect(causedBy(received).traceparent).toBe(received.metadata.traceparent);
   });
 
   it("a reaction to an event without trace context starts a trace of its own", () => {

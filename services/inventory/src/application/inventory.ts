@@ -1,5 +1,6 @@
 import type { IntegrationEvent } from "@stocksaga/contracts";
 import { type Causation, causedBy, outboxEntry, type Received, startedByClock } from "@stocksaga/messaging";
+import { contextOf, inSpan } from "@stocksaga/platform";
 import {
   type CommitReservations,
   InconsistentOrderMessage,
@@ -91,7 +92,7 @@ export class InventoryApplication {
   }
 
   async createProduct(request: CreateProductRequest): Promise<ProductRecord> {
-    return this.committing(async (tx, decisions) => {
+    return this.committing("product creation commit", request.traceparent, async (tx, decisions) => {
       const now = this.clock();
       const state = inventoryState({ products: await tx.lockProducts([request.sku]) });
       await this.apply(
@@ -106,7 +107,7 @@ export class InventoryApplication {
   }
 
   async adjustStock(request: AdjustStockRequest): Promise<ProductRecord> {
-    return this.committing(async (tx, decisions) => {
+    return this.committing("stock adjustment commit", request.traceparent, async (tx, decisions) => {
       const now = this.clock();
       const [product] = await tx.lockProducts([request.sku]);
       if (product === undefined) throw new ProductNotFound(request.sku);
@@ -144,7 +145,8 @@ export class InventoryApplication {
   async reactAll(reactions: readonly Reaction[]): Promise<(Refusal | undefined)[]> {
     if (reactions.length === 0) return [];
     const consumer = reactions[0]?.received.consumer ?? "";
-    return this.committing(async (tx, decisions) => {
+    // Under the span of the run's first message (the active one).
+    return this.committing("inventory reactions commit", undefined, async (tx, decisions) => {
       const applying = await tx.claimInbox(
         consumer,
         reactions.map(({ received }) => ({ eventId: received.event.metadata.eventId, ...received })),
@@ -184,7 +186,10 @@ export class InventoryApplication {
   async expireOverdue(limit: number): Promise<ExpirySweep> {
     const due = (await this.store.overdueReservations(this.clock(), limit)).map((reservation) => ({
       ...reservation,
-      cause: startedByClock(),
+      cause: startedByClock("reservation expiry", {
+        "stocksaga.order.id": reservation.orderId,
+        "stocksaga.reservation.id": reservation.reservationId,
+      }),
     }));
     const sweep: ExpirySweep = { expired: [], failures: [] };
     const report = (expired: typeof due) => {
@@ -221,7 +226,7 @@ export class InventoryApplication {
   private async expire<Due extends DueReservation & { cause: Causation }>(
     due: readonly Due[],
   ): Promise<Due[]> {
-    return this.committing(async (tx, decisions) => {
+    return this.committing("reservation expiry commit", null, async (tx, decisions) => {
       const orders = await tx.lockOrderRequests(due.map(({ orderId }) => orderId));
       const skus = orders.flatMap((order) => order.reservations.map((reservation) => reservation.sku));
       const before = inventoryState({ products: await tx.lockProducts(skus), orders });
@@ -244,10 +249,19 @@ export class InventoryApplication {
 
   /** One transaction; the events it decided are told to `onCommitted` once it committed. */
   private async committing<T>(
+    name: string,
+    parent: string | null | undefined,
     work: (tx: InventoryTransaction, decisions: Decisions) => Promise<T>,
   ): Promise<T> {
     const decisions: Decisions = { events: [], outgoing: [] };
-    const result = await this.store.transaction((tx) => work(tx, decisions));
+    const result = await inSpan(
+      name,
+      () => ({
+        ...(parent !== undefined ? { parent: contextOf(parent) } : {}),
+        attributes: { "db.system.name": "postgresql", "db.operation.name": "transaction" },
+      }),
+      () => this.store.transaction((tx) => work(tx, decisions)),
+    );
     if (decisions.events.length > 0) this.options.onCommitted?.(decisions.events);
     return result;
   }

@@ -1,11 +1,8 @@
 import {
   type AuthVariables,
   authenticate,
-  childSpan,
-  formatTraceparent,
   ProblemError,
   parseQuery,
-  parseTraceparent,
   type RequestVariables,
   readJsonBody,
   requireAdmin,
@@ -71,10 +68,6 @@ const listQuery = z
   })
   .strict();
 
-export function traceOf(header: string | undefined): string {
-  return formatTraceparent(childSpan(parseTraceparent(header)));
-}
-
 function notFound(skuText: string): ProblemError {
   return new ProblemError("notFound", `Product ${skuText.slice(0, 64)} does not exist.`);
 }
@@ -92,7 +85,7 @@ export function productRoutes(deps: {
     const body = await readJsonBody(c, createProductBody);
     const product = await deps.inventory.createProduct({
       ...body,
-      traceparent: traceOf(c.req.header("traceparent")),
+      traceparent: c.var.trace.traceparent,
     });
     c.header("location", `/products/${encodeURIComponent(product.sku)}`);
     return c.json(viewOfProduct(product), 201);
@@ -127,7 +120,7 @@ export function productRoutes(deps: {
       delta: body.delta,
       reason: body.reason,
       actor: c.var.principal.customerId,
-      traceparent: traceOf(c.req.header("traceparent")),
+      traceparent: c.var.trace.traceparent,
     });
     return c.json(viewOfProduct(product));
   });

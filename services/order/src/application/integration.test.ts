@@ -1,19 +1,33 @@
+import { TraceFlags, trace } from "@opentelemetry/api";
 import { SAMPLE_EVENTS } from "@stocksaga/contracts/fixtures";
-import { causedBy, startedByClock } from "@stocksaga/messaging";
+import { causedBy, handledIn, startedByClock } from "@stocksaga/messaging";
 import { parseTraceparent } from "@stocksaga/platform";
 import { describe, expect, it } from "vitest";
 import { orderConfirmed } from "../domain/testing.js";
 import { toIntegrationEvents } from "./integration.js";
 
 describe("causation and trace context of the order service's events", () => {
-  it("an event emitted in reaction carries a child span of the consumed event's trace", () => {
-    const received = SAMPLE_EVENTS.StockReserved;
+  it("an event emitted in reaction carries the context of the span that handles the consumed one", () => {
+    const received = { ...SAMPLE_EVENTS.StockReserved };
+    const parent = parseTraceparent(received.metadata.traceparent);
+    const handling = trace.wrapSpanContext({
+      traceId: parent?.traceId ?? "",
+      spanId: "b7ad6b7169203331",
+      traceFlags: TraceFlags.SAMPLED,
+    });
+    handledIn(received, handling);
     const [emitted] = toIntegrationEvents([orderConfirmed()], causedBy(received));
     expect(emitted?.metadata.causationId).toBe(received.metadata.eventId);
-    const parent = parseTraceparent(received.metadata.traceparent);
-    const child = parseTraceparent(emitted?.metadata.traceparent);
-    expect(child?.traceId).toBe(parent?.traceId);
-    expect(child?.spanId).not.toBe(parent?.spanId);
+    expect(parseTraceparent(emitted?.metadata.traceparent)).toEqual({
+      traceId: parent?.traceId,
+      spanId: "b7ad6b7169203331",
+      sampled: true,
+    });
+  });
+
+  it("untraced, an event emitted in reaction carries the consumed event's context on", () => {
+    const received = { ...SAMPLE_EVENTS.StockReserved };
+    expect(causedBy(received).traceparent).toBe(received.metadata.traceparent);
   });
 
   it("a reaction to an event without trace context starts a trace of its own", () => {

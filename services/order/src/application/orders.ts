@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
+import type { Span } from "@opentelemetry/api";
 import type { IntegrationEvent } from "@stocksaga/contracts";
-import { causedBy, type Received, startedByClock } from "@stocksaga/messaging";
+import { causedBy, handlingSpanOf, type Received, startedByClock } from "@stocksaga/messaging";
+import { contextOf, inSpan, linkTo } from "@stocksaga/platform";
 import {
   decide,
   evolve,
@@ -106,7 +108,19 @@ export class OrderApplication {
     };
     let placed: Awaited<ReturnType<typeof placeGroup>>;
     try {
-      placed = await placeGroup(requests, context);
+      // One transaction for many requests: in the trace of the first, linked to the others'.
+      placed = await inSpan(
+        "order placement commit",
+        () => {
+          const [first, ...others] = requests;
+          return {
+            parent: contextOf(first?.traceparent),
+            links: others.flatMap((request) => linkTo(request.traceparent)),
+            attributes: { ...TRANSACTION, "stocksaga.placements": requests.length },
+          };
+        },
+        () => placeGroup(requests, context),
+      );
     } catch (error) {
       if (requests.length === 1) return [{ status: "rejected", reason: error }];
       const outcomes: PromiseSettledResult<Placement>[] = [];
@@ -125,28 +139,38 @@ export class OrderApplication {
     reason: string;
     traceparent: string | null;
   }): Promise<{ order: Order; changed: boolean }> {
-    const result = await this.options.store.transaction(async (tx) => {
-      const { order, version } = (await tx.lockOrders([request.orderId])).get(request.orderId) ?? {};
-      if (!order || version === undefined || (!request.isAdmin && order.customerId !== request.requestedBy)) {
-        throw new OrderNotFound(request.orderId);
-      }
-      const events = decide(
-        {
-          type: "CancelOrder",
-          orderId: request.orderId,
-          cancelledBy: request.requestedBy,
-          reason: request.reason,
-          now: this.clock(),
-        },
-        order,
-      );
-      if (events.length === 0) return { order, change: undefined };
-      const change = await this.save(tx, { order, version }, events, {
-        causationId: null,
-        traceparent: request.traceparent,
-      });
-      return { order: change.after, change };
-    });
+    const result = await inSpan(
+      "order cancellation commit",
+      () => ({ parent: contextOf(request.traceparent), attributes: TRANSACTION }),
+      (span) =>
+        this.options.store.transaction(async (tx) => {
+          const { order, version } = (await tx.lockOrders([request.orderId])).get(request.orderId) ?? {};
+          if (
+            !order ||
+            version === undefined ||
+            (!request.isAdmin && order.customerId !== request.requestedBy)
+          ) {
+            throw new OrderNotFound(request.orderId);
+          }
+          const events = decide(
+            {
+              type: "CancelOrder",
+              orderId: request.orderId,
+              cancelledBy: request.requestedBy,
+              reason: request.reason,
+              now: this.clock(),
+            },
+            order,
+          );
+          if (events.length === 0) return { order, change: undefined };
+          recordDecisions(span, request.orderId, events);
+          const change = await this.save(tx, { order, version }, events, {
+            causationId: null,
+            traceparent: request.traceparent,
+          });
+          return { order: change.after, change };
+        }),
+    );
     this.committed(result.change ? [result.change] : []);
     return { order: result.order, changed: result.change !== undefined };
   }
@@ -161,52 +185,58 @@ export class OrderApplication {
   async reactAll(reactions: readonly Reaction[]): Promise<(Refusal | undefined)[]> {
     if (reactions.length === 0) return [];
     const consumer = reactions[0]?.received.consumer ?? "";
-    const { outcomes, changes } = await this.options.store.transaction(async (tx) => {
-      const applying = await tx.claimInbox(
-        consumer,
-        reactions.map(({ received }) => ({ eventId: received.event.metadata.eventId, ...received })),
-      );
-      const loaded = await tx.lockOrders(
-        reactions.filter((_, index) => applying[index]).map(({ orderId }) => orderId),
-      );
-      const current = new Map<string, OrderState>(
-        [...loaded].map(([orderId, { order }]) => [orderId, order]),
-      );
-      const changes: OrderChange[] = [];
-      const recorded = new RecordedEvents(this.options.route);
-      const refused: string[] = [];
-      const outcomes = reactions.map(({ orderId, command, received }, index): Refusal | undefined => {
-        if (!applying[index]) return undefined;
-        const state = current.get(orderId) ?? { status: "NOT_PLACED" };
-        let events: OrderEvent[];
-        try {
-          if (state.status === "NOT_PLACED") throw new OrderNotFound(orderId);
-          events = command ? decide(command, state) : [];
-        } catch (error) {
-          if (!isRefusal(error)) throw error;
-          refused.push(received.event.metadata.eventId);
-          return error;
-        }
-        recorded.receive(orderId, received.event);
-        recorded.emit(orderId, events, causedBy(received.event));
-        if (events.length > 0) {
-          const after = fold(state, events) as Order;
-          current.set(orderId, after);
-          changes.push({ before: state, after, events });
-        }
-        return undefined;
-      });
-      await tx.updateOrders(
-        [...loaded].flatMap(([orderId, { order: before, version }]) => {
-          const after = current.get(orderId);
-          if (!after || after === before || after.status === "NOT_PLACED") return [];
-          return [{ before, after, version }];
+    const { outcomes, changes } = await inSpan(
+      "order reactions commit",
+      { attributes: { ...TRANSACTION, "stocksaga.reactions": reactions.length } },
+      () =>
+        this.options.store.transaction(async (tx) => {
+          const applying = await tx.claimInbox(
+            consumer,
+            reactions.map(({ received }) => ({ eventId: received.event.metadata.eventId, ...received })),
+          );
+          const loaded = await tx.lockOrders(
+            reactions.filter((_, index) => applying[index]).map(({ orderId }) => orderId),
+          );
+          const current = new Map<string, OrderState>(
+            [...loaded].map(([orderId, { order }]) => [orderId, order]),
+          );
+          const changes: OrderChange[] = [];
+          const recorded = new RecordedEvents(this.options.route);
+          const refused: string[] = [];
+          const outcomes = reactions.map(({ orderId, command, received }, index): Refusal | undefined => {
+            if (!applying[index]) return undefined;
+            const state = current.get(orderId) ?? { status: "NOT_PLACED" };
+            let events: OrderEvent[];
+            try {
+              if (state.status === "NOT_PLACED") throw new OrderNotFound(orderId);
+              events = command ? decide(command, state) : [];
+            } catch (error) {
+              if (!isRefusal(error)) throw error;
+              refused.push(received.event.metadata.eventId);
+              return error;
+            }
+            recorded.receive(orderId, received.event);
+            recorded.emit(orderId, events, causedBy(received.event));
+            recordDecisions(handlingSpanOf(received.event), orderId, events);
+            if (events.length > 0) {
+              const after = fold(state, events) as Order;
+              current.set(orderId, after);
+              changes.push({ before: state, after, events });
+            }
+            return undefined;
+          });
+          await tx.updateOrders(
+            [...loaded].flatMap(([orderId, { order: before, version }]) => {
+              const after = current.get(orderId);
+              if (!after || after === before || after.status === "NOT_PLACED") return [];
+              return [{ before, after, version }];
+            }),
+          );
+          await recorded.writeTo(tx);
+          await tx.unclaimInbox(consumer, refused);
+          return { outcomes, changes };
         }),
-      );
-      await recorded.writeTo(tx);
-      await tx.unclaimInbox(consumer, refused);
-      return { outcomes, changes };
-    });
+    );
     this.committed(changes);
     return outcomes;
   }
@@ -242,26 +272,31 @@ export class OrderApplication {
     claimed: string[],
   ): Promise<OverdueRejection[]> {
     const now = this.clock();
-    const { rejections, changes } = await this.options.store.transaction(async (tx) => {
-      const overdue = await tx.lockOverdueOrders(now, limit, among);
-      claimed.push(...overdue.map(({ order }) => order.orderId));
-      const changes: OrderChange[] = [];
-      const rejections: OverdueRejection[] = [];
-      const recorded = new RecordedEvents(this.options.route);
-      const updates = overdue.flatMap(({ order, version }) => {
-        const events = decide({ type: "RejectForTimeout", orderId: order.orderId, now }, order);
-        if (events.length === 0) return [];
-        const cause = startedByClock();
-        const after = fold(order, events) as Order;
-        recorded.emit(order.orderId, events, cause);
-        changes.push({ before: order, after, events });
-        if (cause.traceparent) rejections.push({ orderId: order.orderId, traceparent: cause.traceparent });
-        return [{ before: order, after, version }];
-      });
-      await tx.updateOrders(updates);
-      await recorded.writeTo(tx);
-      return { rejections, changes };
-    });
+    const { rejections, changes } = await inSpan("order timeout commit", { attributes: TRANSACTION }, () =>
+      this.options.store.transaction(async (tx) => {
+        const overdue = await tx.lockOverdueOrders(now, limit, among);
+        claimed.push(...overdue.map(({ order }) => order.orderId));
+        const changes: OrderChange[] = [];
+        const rejections: OverdueRejection[] = [];
+        const recorded = new RecordedEvents(this.options.route);
+        const updates = overdue.flatMap(({ order, version }) => {
+          const events = decide({ type: "RejectForTimeout", orderId: order.orderId, now }, order);
+          if (events.length === 0) return [];
+          const cause = startedByClock("order decision timeout", {
+            "stocksaga.order.id": order.orderId,
+            "stocksaga.decision": "REJECTED",
+          });
+          const after = fold(order, events) as Order;
+          recorded.emit(order.orderId, events, cause);
+          changes.push({ before: order, after, events });
+          if (cause.traceparent) rejections.push({ orderId: order.orderId, traceparent: cause.traceparent });
+          return [{ before: order, after, version }];
+        });
+        await tx.updateOrders(updates);
+        await recorded.writeTo(tx);
+        return { rejections, changes };
+      }),
+    );
     this.committed(changes);
     return rejections;
   }
@@ -283,6 +318,29 @@ export class OrderApplication {
 
   private committed(changes: readonly OrderChange[]): void {
     if (changes.length > 0) this.options.onCommitted?.(changes);
+  }
+}
+
+const TRANSACTION = { "db.system.name": "postgresql", "db.operation.name": "transaction" } as const;
+
+const DECISIONS: Partial<Record<OrderEvent["type"], string>> = {
+  OrderConfirmed: "CONFIRMED",
+  OrderAdjusted: "ADJUSTED",
+  OrderRejected: "REJECTED",
+  OrderCancelled: "CANCELLED",
+};
+
+/** The saga's decisions among `events`, as events `saga decision` of the span that made them. */
+function recordDecisions(span: Span | undefined, orderId: string, events: readonly OrderEvent[]): void {
+  if (!span?.isRecording()) return;
+  for (const event of events) {
+    const decision = DECISIONS[event.type];
+    if (!decision) continue;
+    span.addEvent("saga decision", {
+      "stocksaga.order.id": orderId,
+      "stocksaga.decision": decision,
+      ...("reason" in event && typeof event.reason === "string" ? { "stocksaga.reason": event.reason } : {}),
+    });
   }
 }
 

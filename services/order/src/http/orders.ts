@@ -1,11 +1,8 @@
 import {
   type AuthVariables,
   authenticate,
-  childSpan,
-  formatTraceparent,
   ProblemError,
   parseQuery,
-  parseTraceparent,
   type RequestVariables,
   readJsonBody,
 } from "@stocksaga/platform";
@@ -18,13 +15,7 @@ import type { OrderChangeFeed } from "../persistence/order-changes.js";
 import type { OrderStore } from "../persistence/order-store.js";
 import { decodeCursor, encodeCursor, type OrderView, timelineItemOf, viewOf } from "./order-view.js";
 
-export type OrderEnv = {
-  Variables: RequestVariables &
-    AuthVariables & {
-      /** This request's span: a child of the caller's `traceparent`, or the root of a new trace. */
-      traceparent: string;
-    };
-};
+export type OrderEnv = { Variables: RequestVariables & AuthVariables };
 
 export const SKU = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -74,14 +65,6 @@ const listQuery = z
   })
   .strict();
 
-/** Every line logged about a request to an order route carries its trace id (and order id, once known). */
-const tracing: MiddlewareHandler<OrderEnv> = async (c, next) => {
-  const span = childSpan(parseTraceparent(c.req.header("traceparent")));
-  c.set("traceparent", formatTraceparent(span));
-  c.set("logger", c.var.logger.child({ traceId: span.traceId }));
-  await next();
-};
-
 function concernsOrder(c: Context<OrderEnv>, orderId: string): void {
   if (UUID.test(orderId)) c.set("logger", c.var.logger.child({ orderId: orderId.toLowerCase() }));
 }
@@ -97,7 +80,6 @@ export function orderRoutes(deps: {
   const app = new Hono<OrderEnv>();
   // Refusing costs less than anything after it: under overload most requests end here.
   if (deps.admission) app.post("/", deps.admission);
-  app.use("*", tracing);
   app.use("*", authenticate(deps.jwtSecret));
 
   /** Someone else's order does not exist for you: 404, never 403, so ids leak nothing. */
@@ -122,11 +104,12 @@ export function orderRoutes(deps: {
       fulfilment: body.fulfilment,
       lines: body.items,
       idempotencyKey: keyHeader,
-      traceparent: c.var.traceparent,
+      traceparent: c.var.trace.traceparent,
     });
     concernsOrder(c, order.orderId);
     if (replayed) c.var.logger.info({ idempotencyKey: keyHeader }, "order placement replayed");
-    else c.var.logger.info({ lines: order.lines.length, fulfilment: order.fulfilment }, "order placed");
+    // The access line (`request`) carries the order id: at info, that is the one line of a placement.
+    else c.var.logger.debug({ lines: order.lines.length, fulfilment: order.fulfilment }, "order placed");
     c.header("location", `/orders/${order.orderId}`);
     if (replayed) c.header("idempotent-replayed", "true");
     return c.json(viewOf(order), 202);
@@ -166,7 +149,7 @@ export function orderRoutes(deps: {
       requestedBy: c.var.principal.customerId,
       isAdmin: c.var.principal.isAdmin,
       reason: body.reason ?? "cancelled by the customer",
-      traceparent: c.var.traceparent,
+      traceparent: c.var.trace.traceparent,
     });
     if (changed) c.var.logger.info({ reason: order.cancellation?.reason }, "order cancelled");
     return c.json(viewOf(order), changed ? 202 : 200);

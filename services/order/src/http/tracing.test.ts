@@ -57,21 +57,28 @@ function harness() {
 }
 
 describe("trace context and log fields of order routes", () => {
-  it("places the order in a child span of the caller's trace, and logs both ids on every line", async () => {
+  it("places the order in the caller's trace, and logs the trace and span ids", async () => {
     const { lines, requests, place } = harness();
     expect((await place({ traceparent: CALLER })).status).toBe(202);
 
+    // No SDK here: no span is recorded, so the request's context is the caller's own.
     const span = parseTraceparent(requests[0]?.traceparent);
-    expect(span?.traceId).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
-    expect(span?.spanId).not.toBe("00f067aa0ba902b7");
-    expect(span?.sampled).toBe(true);
+    expect(span).toEqual({
+      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+      spanId: "00f067aa0ba902b7",
+      sampled: true,
+    });
 
-    const placedLine = lines.find((line) => line.msg === "order placed");
-    const requestLine = lines.find((line) => line.msg === "request");
-    for (const line of [placedLine, requestLine]) {
-      expect(line).toMatchObject({ orderId: ORDER_ID, traceId: "4bf92f3577b34da6a3ce929d0e0e4736" });
-    }
-    expect(requestLine).toMatchObject({ method: "POST", path: "/orders", status: 202 });
+    // At info, the access line is the one line of a placement; it names the order and the trace.
+    expect(lines.filter((line) => line.msg !== "request")).toEqual([]);
+    expect(lines.find((line) => line.msg === "request")).toMatchObject({
+      method: "POST",
+      path: "/orders",
+      status: 202,
+      orderId: ORDER_ID,
+      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+      spanId: "00f067aa0ba902b7",
+    });
   });
 
   it("starts a new trace when the caller sends none, or one that is malformed", async () => {
@@ -83,7 +90,7 @@ describe("trace context and log fields of order routes", () => {
     expect(first?.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(second?.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(first?.traceId).not.toBe(second?.traceId);
-    expect(lines.filter((line) => line.msg === "order placed").map((line) => line.traceId)).toEqual([
+    expect(lines.filter((line) => line.msg === "request").map((line) => line.traceId)).toEqual([
       first?.traceId,
       second?.traceId,
     ]);
