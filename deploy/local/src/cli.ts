@@ -28,6 +28,7 @@ async function main(command: string | undefined): Promise<number> {
         console.log(
           `${c.component.padEnd(9)} ${c.mode.padEnd(8)} ${c.answering ? "answering" : "DOWN"}${pid}${logFile}`,
         );
+        for (const line of c.details ?? []) console.log(`          ${line}`);
       }
       return components.every((c) => c.answering) ? 0 : 3;
     }
