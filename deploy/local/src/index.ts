@@ -8,6 +8,7 @@ export {
   clusterStatus,
   type KafkaNode,
   kafkaNode,
+  killBroker,
   startBroker,
   stopBroker,
 } from "./kafka.js";

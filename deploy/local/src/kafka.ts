@@ -179,6 +179,16 @@ export async function stopBroker(settings: Settings, node: KafkaNode): Promise<"
   return stopProcess(brokerProcess(settings, node));
 }
 
+/** SIGKILL: a broker crash, with no controlled shutdown; resolves once the process is gone. */
+export async function killBroker(settings: Settings, node: KafkaNode): Promise<boolean> {
+  const proc = brokerProcess(settings, node);
+  const pid = runningPid(proc);
+  if (pid === undefined) return false;
+  process.kill(pid, "SIGKILL");
+  while (runningPid(proc) !== undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+  return true;
+}
+
 function admin(settings: Settings) {
   return new Kafka({
     clientId: "stocksaga-stack",
