@@ -1,6 +1,6 @@
 import { describeFailure } from "./failure.js";
-import { settings } from "./settings.js";
 import { ensureTopics } from "./kafka.js";
+import { settings } from "./settings.js";
 import { down, reset, status, up } from "./stack.js";
 import { stackTopics } from "./topics.js";
 
