@@ -4,7 +4,9 @@
 #   1. `npm run db:migrate`: creates stocksaga_order / stocksaga_inventory when missing and applies
 #      the committed Prisma migrations (ORDER_DATABASE_URL, INVENTORY_DATABASE_URL);
 #   2. `npm run schemas:register`: registers every Avro schema under its subject with
-#      FULL_TRANSITIVE compatibility (SCHEMA_REGISTRY_URL), refusing incompatible changes.
+#      FULL_TRANSITIVE compatibility (SCHEMA_REGISTRY_URL), refusing incompatible changes;
+#   3. when KAFKA_BROKERS is set: creates the missing topics with the settings of
+#      packages/contracts (topicsToCreate), replicated for STOCKSAGA_KAFKA_BROKER_COUNT brokers.
 set -eu
 
 for variable in ORDER_DATABASE_URL INVENTORY_DATABASE_URL SCHEMA_REGISTRY_URL; do
@@ -20,5 +22,10 @@ npm run db:migrate
 
 echo "migrate: registering Avro schemas"
 npm run schemas:register
+
+if [ -n "${KAFKA_BROKERS:-}" ]; then
+  echo "migrate: creating missing Kafka topics"
+  npm run kafka:topics --workspace=@stocksaga/deploy
+fi
 
 echo "migrate: done"

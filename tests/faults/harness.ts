@@ -2,15 +2,17 @@ import { randomBytes, randomInt } from "node:crypto";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { EventCodec } from "@stocksaga/contracts";
-import type { Settings } from "@stocksaga/deploy/stack";
+import { findKafkaJava, type Settings } from "@stocksaga/deploy/stack";
 import { type Admin, Kafka, logLevel, type Producer } from "kafkajs";
 import pg from "pg";
+import { type AvailabilityFigures, availabilityOf } from "./availability.js";
 import { FleetClient, type RequestFigures } from "./client.js";
-import { FaultInjector, type FaultKind, type FaultRecord } from "./faults.js";
+import { FaultInjector, type FaultKind, type FaultRecord, type LeaderMove } from "./faults.js";
 import { Fleet, type Log, type UnexpectedExit } from "./fleet.js";
 import { LoadDriver } from "./load.js";
 import type { Poison } from "./poison.js";
 import { Random } from "./random.js";
+import type { ThrowawayPostgres } from "./throwaway-postgres.js";
 import { endOffsets, groupLag, type Offsets, sameOffsets } from "./topics.js";
 import { query, type Verification, type Violation, verify } from "./verify.js";
 
@@ -88,9 +90,19 @@ export const SHORT_RUN: HarnessConfig = {
   settleTimeoutMs: 120_000,
 };
 
+/** The services' consumer session timeout in the run (their default). */
+export const SESSION_TIMEOUT_MS = 6_000;
+
 export interface HarnessReport {
   seed: number;
   runTag: string;
+  brokers: number;
+  /** Where the services' databases were: the stack's PostgreSQL, or a throwaway cluster of the run. */
+  postgres: "stack" | "throwaway";
+  /** Orders rejected by TIMEOUT, and the longest stretch without a saga answer per fault kind. */
+  decisions: AvailabilityFigures;
+  decisionTimeoutMs: number;
+  leaderMoves: LeaderMove[];
   durations: { loadMs: number; totalMs: number };
   orders: {
     placed: number;
@@ -267,6 +279,7 @@ export async function runFaultHarness(
   settings: Settings,
   config: HarnessConfig,
   log: Log,
+  environment: { postgres?: ThrowawayPostgres } = {},
 ): Promise<HarnessReport> {
   const started = Date.now();
   const seed = config.seed ?? randomInt(1, 2 ** 31 - 1);
@@ -299,7 +312,10 @@ export async function runFaultHarness(
     // PostgreSQL on this kind of machine is shared (max_connections 100): four instances stay small.
     DATABASE_POOL_SIZE: "4",
     SHUTDOWN_TIMEOUT_MS: "20000",
+    KAFKA_SESSION_TIMEOUT_MS: String(SESSION_TIMEOUT_MS),
   };
+  const cluster =
+    !settings.kafka.external && settings.kafka.brokerCount >= 3 ? { java: await findKafkaJava() } : undefined;
   const fleet = await Fleet.create({
     settings,
     logDir: join(settings.stackDir, "faults-logs", runTag),
@@ -371,6 +387,9 @@ export async function runFaultHarness(
       gapMs: config.gapMs,
       duplicatesOffAfterRound: config.duplicatesOffAfterRound,
       othersBetweenWaves: config.othersBetweenWaves,
+      sessionTimeoutMs: SESSION_TIMEOUT_MS,
+      ...(cluster ? { cluster } : {}),
+      ...(environment.postgres ? { postgres: environment.postgres } : {}),
       realOrder: () => {
         const accepted = driver.orders.filter((order) => order.orderId !== undefined);
         const order = accepted.length > 0 ? random.pick(accepted) : undefined;
@@ -483,6 +502,8 @@ export async function runFaultHarness(
       "broker-restart",
       "database-connections-killed",
       "poison",
+      ...(cluster ? (["leader-kill", "rolling-restart", "broker-down-long"] as const) : []),
+      ...(environment.postgres ? (["postgres-restart"] as const) : []),
     ];
     for (const kind of kinds) {
       if (
@@ -492,10 +513,24 @@ export async function runFaultHarness(
         violations.push({ check: "every fault injected", detail: `${kind} never injected` });
       }
     }
+    const accepted = Object.values(verification.ordersByStatus).reduce((sum, n) => sum + n, 0);
+    const decisions = await availabilityOf(
+      settings.postgres.orderUrl,
+      customerPrefix,
+      injector.faults,
+      { from: load.startedAt, until: load.stoppedAt },
+      accepted,
+      verification.rejectionReasons.TIMEOUT ?? 0,
+    );
     const cancels = load.orders.flatMap((order) => (order.cancel ? [order.cancel] : []));
     return {
       seed,
       runTag,
+      brokers: settings.kafka.external ? settings.kafka.brokers.length : settings.kafka.brokerCount,
+      postgres: environment.postgres ? "throwaway" : "stack",
+      decisions,
+      decisionTimeoutMs: config.decisionTimeoutMs,
+      leaderMoves: injector.leaderMoves,
       durations: { loadMs: load.stoppedAt - load.startedAt, totalMs: Date.now() - started },
       orders: {
         placed: load.orders.length,

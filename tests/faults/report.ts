@@ -11,8 +11,25 @@ function table(entries: Record<string, number>): string[] {
 /** The figures of a run, and its violations grouped by check, as printable lines. */
 export function formatReport(report: HarnessReport, maxDetails = 20): string[] {
   const { orders, cancellations, adjustments, requests, recovery, availability } = report;
+  const { decisions } = report;
   const lines = [
     `fault harness run ${report.runTag} (seed ${report.seed}): load ${seconds(report.durations.loadMs)}, total ${seconds(report.durations.totalMs)}`,
+    `  on ${report.brokers} broker${report.brokers === 1 ? "" : "s"}, PostgreSQL ${report.postgres === "throwaway" ? "a throwaway cluster of the run" : "of the stack"}`,
+    `  rejected by TIMEOUT (decision deadline ${seconds(report.decisionTimeoutMs)}): ${decisions.timedOut} (${(100 * decisions.timedOutShare).toFixed(1)} % of accepted orders); ` +
+      `longest stall without a saga answer ${seconds(decisions.longestStallMs)}`,
+    "  longest stall per fault kind (faults injected / longest stall):",
+    ...Object.entries(decisions.byFault)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([kind, figures]) => `    ${kind}: ${figures.faults} / ${seconds(figures.longestStallMs)}`),
+    ...(report.leaderMoves.length > 0
+      ? [
+          "  leaderships moved off a killed broker:",
+          ...report.leaderMoves.map(
+            (move) =>
+              `    broker ${move.broker}: ${move.partitions} saga partitions, none left on it after ${seconds(move.movedInMs)}`,
+          ),
+        ]
+      : []),
     `  orders: ${orders.placed} placed, ${orders.accepted} accepted (${(orders.accepted / (report.durations.loadMs / 1000)).toFixed(1)}/s)`,
     ...table(orders.byStatus),
     "  rejections by reason:",

@@ -1,9 +1,11 @@
 import { writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { down, prepareSystem, settings } from "@stocksaga/deploy/stack";
+import type { Settings } from "@stocksaga/deploy/stack";
 import { FULL_RUN, type HarnessConfig, runFaultHarness, SHORT_RUN } from "./harness.js";
 import { formatReport } from "./report.js";
+import { ThrowawayPostgres } from "./throwaway-postgres.js";
 
 /**
  * `npm run test:faults`: the full fault run (at least 5,000 orders, every fault at least twice)
@@ -11,6 +13,12 @@ import { formatReport } from "./report.js";
  *   --short        the size of the run inside `npm test`
  *   --orders N     orders to place at least      --rate R    orders per second
  *   --rounds N     fault rounds at least         --seed S    replay a run's random choices
+ *   --brokers 3    on a 3-broker cluster of the local stack (STOCKSAGA_KAFKA_BROKER_COUNT), adding
+ *                  SIGKILL of the busiest partition's leader, a rolling restart, one broker down
+ *                  longer than a session; implies --throwaway-postgres
+ *   --throwaway-postgres   the services' databases on a PostgreSQL cluster of the run's own
+ *                  (initdb in a temporary folder), restarted under load as one more fault
+ *   --postgres-port P      its port (default: any free one)
  */
 const { values } = parseArgs({
   options: {
@@ -19,8 +27,28 @@ const { values } = parseArgs({
     rate: { type: "string" },
     rounds: { type: "string" },
     seed: { type: "string" },
+    brokers: { type: "string" },
+    "throwaway-postgres": { type: "boolean", default: false },
+    "postgres-port": { type: "string" },
   },
 });
+
+// The stack reads the broker count once, on import: set it first.
+if (values.brokers !== undefined) process.env.STOCKSAGA_KAFKA_BROKER_COUNT = values.brokers;
+const { down, prepareSystem, settings: stackSettings } = await import("@stocksaga/deploy/stack");
+const throwaway = values["throwaway-postgres"] || Number(values.brokers ?? 1) >= 3;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 const base = values.short ? SHORT_RUN : FULL_RUN;
 const number = (value: string | undefined, fallback: number) =>
@@ -37,10 +65,28 @@ const started = Date.now();
 const log = (line: string) =>
   console.log(`[faults +${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`);
 
-const { started: stackStarted } = await prepareSystem(settings, (line) => log(`stack: ${line}`));
+const postgres = throwaway
+  ? await ThrowawayPostgres.start(
+      values["postgres-port"] !== undefined ? Number(values["postgres-port"]) : await freePort(),
+      log,
+    )
+  : undefined;
+const settings: Settings = postgres
+  ? {
+      ...stackSettings,
+      postgres: {
+        ...stackSettings.postgres,
+        orderUrl: postgres.url("stocksaga_faults_order"),
+        inventoryUrl: postgres.url("stocksaga_faults_inventory"),
+      },
+    }
+  : stackSettings;
+
+let stackStarted: string[] = [];
 let exitCode = 1;
 try {
-  const report = await runFaultHarness(settings, config, log);
+  stackStarted = (await prepareSystem(settings, (line) => log(`stack: ${line}`))).started;
+  const report = await runFaultHarness(settings, config, log, postgres ? { postgres } : {});
   const lines = formatReport(report);
   console.log(lines.join("\n"));
   const file = join(settings.stackDir, "faults-logs", report.runTag, "report.json");
@@ -51,5 +97,6 @@ try {
   console.error(error);
 } finally {
   if (stackStarted.length > 0) await down(settings, (line) => log(`stack: ${line}`), stackStarted);
+  await postgres?.stop();
 }
 process.exit(exitCode);

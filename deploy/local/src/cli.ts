@@ -1,4 +1,5 @@
 import { describeFailure } from "./failure.js";
+import { ensureTopics } from "./kafka.js";
 import { settings } from "./settings.js";
 import { down, reset, status, up } from "./stack.js";
 import { stackTopics } from "./topics.js";
@@ -28,14 +29,26 @@ async function main(command: string | undefined): Promise<number> {
         console.log(
           `${c.component.padEnd(9)} ${c.mode.padEnd(8)} ${c.answering ? "answering" : "DOWN"}${pid}${logFile}`,
         );
+        for (const line of c.details ?? []) console.log(`          ${line}`);
       }
       return components.every((c) => c.answering) ? 0 : 3;
+    }
+    case "topics": {
+      // The topics of a deployment's Kafka (KAFKA_BROKERS), replicated for STOCKSAGA_KAFKA_BROKER_COUNT.
+      const created = await ensureTopics(settings, stackTopics);
+      for (const topic of stackTopics) {
+        const config = topic.configEntries.map((entry) => `${entry.name}=${entry.value}`).join(" ");
+        log(
+          `${topic.topic}: ${created.includes(topic.topic) ? "created" : "exists"} (partitions ${topic.numPartitions}, replication ${topic.replicationFactor}, ${config})`,
+        );
+      }
+      return 0;
     }
     case "reset":
       await reset(settings, log);
       return 0;
     default:
-      console.error("usage: stack <up|down|status|reset>");
+      console.error("usage: stack <up|down|status|topics|reset>");
       return 2;
   }
 }

@@ -1,48 +1,79 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { replicationFor, type TopicCreation } from "@stocksaga/contracts";
 import { Kafka, logLevel } from "kafkajs";
-import { type ManagedProcess, runningPid, startDetached, waitFor } from "./processes.js";
+import { type ManagedProcess, runningPid, startDetached, stopProcess, waitFor } from "./processes.js";
 import type { Settings } from "./settings.js";
 
 const run = promisify(execFile);
 
-export interface TopicSpec {
-  topic: string;
-  partitions: number;
+export type { TopicCreation };
+
+export type KafkaNode = Settings["kafka"]["nodes"][number];
+
+/** One broker alone keeps the layout it always had; in a cluster each node has a folder of its own. */
+function nodeDir(settings: Settings, node: KafkaNode): string {
+  return settings.kafka.brokerCount === 1
+    ? settings.kafka.dir
+    : join(settings.kafka.dir, `broker-${node.nodeId}`);
 }
 
-export function kafkaProcess(settings: Settings): ManagedProcess {
+export function brokerProcess(settings: Settings, node: KafkaNode): ManagedProcess {
+  const dir = nodeDir(settings, node);
+  const single = settings.kafka.brokerCount === 1;
   return {
-    name: "kafka",
-    pidFile: join(settings.kafka.dir, "kafka.pid"),
-    marker: `-Dstocksaga.stack=${settings.stackDir}/kafka`,
+    name: single ? "kafka" : `kafka-${node.nodeId}`,
+    pidFile: join(dir, "kafka.pid"),
+    marker: single ? `-Dstocksaga.stack=${settings.stackDir}/kafka` : `-Dstocksaga.stack=${dir}/`,
     // Kafka's log4j writes to stdout, which goes here with anything the JVM itself prints.
-    logFile: join(settings.kafka.dir, "kafka.log"),
+    logFile: join(dir, "kafka.log"),
   };
 }
 
-function serverProperties(settings: Settings): string {
-  const { port, controllerPort, dir } = settings.kafka;
+export function kafkaProcesses(settings: Settings): ManagedProcess[] {
+  return settings.kafka.nodes.map((node) => brokerProcess(settings, node));
+}
+
+export function kafkaNode(settings: Settings, nodeId: number): KafkaNode {
+  const node = settings.kafka.nodes.find((candidate) => candidate.nodeId === nodeId);
+  if (!node) throw new Error(`no Kafka node ${nodeId} in a cluster of ${settings.kafka.brokerCount}`);
+  return node;
+}
+
+/**
+ * Every node is broker and controller at once (KRaft combined mode): three processes instead of
+ * six on a two-core machine, and a quorum of three still survives one node down. Production
+ * clusters beyond a few brokers separate the controllers; nothing in the services depends on it.
+ */
+function serverProperties(settings: Settings, node: KafkaNode): string {
+  const { replicationFactor, minInSyncReplicas } = replicationFor(settings.kafka.brokerCount);
+  const voters = settings.kafka.nodes.map((n) => `${n.nodeId}@127.0.0.1:${n.controllerPort}`).join(",");
   return [
     "# Written by deploy/local on every start; edit deploy/local/src/kafka.ts instead.",
     "process.roles=broker,controller",
-    "node.id=1",
-    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    `node.id=${node.nodeId}`,
+    `controller.quorum.voters=${voters}`,
+    `listeners=PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${node.port}`,
     "controller.listener.names=CONTROLLER",
     "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
     "inter.broker.listener.name=PLAINTEXT",
-    `log.dirs=${join(dir, "data")}`,
+    `log.dirs=${join(nodeDir(settings, node), "data")}`,
     "num.partitions=3",
     "auto.create.topics.enable=false",
-    "offsets.topic.replication.factor=1",
+    `default.replication.factor=${replicationFactor}`,
+    `min.insync.replicas=${minInSyncReplicas}`,
+    `offsets.topic.replication.factor=${replicationFactor}`,
     "offsets.topic.num.partitions=6",
-    "transaction.state.log.replication.factor=1",
-    "transaction.state.log.min.isr=1",
+    `transaction.state.log.replication.factor=${replicationFactor}`,
+    `transaction.state.log.min.isr=${minInSyncReplicas}`,
     "group.initial.rebalance.delay.ms=0",
+    // A killed broker leads partitions until the controller fences it: 4 s instead of 9 s, so
+    // leaders move well inside the saga's decision deadline (a graceful stop moves them at once).
+    "broker.session.timeout.ms=4000",
+    "broker.heartbeat.interval.ms=1000",
     "log.retention.hours=168",
     "",
   ].join("\n");
@@ -65,27 +96,35 @@ function log4jProperties(): string {
   ].join("\n");
 }
 
-export async function startKafka(
+/** The cluster id every node is formatted with: made once, kept beside the nodes' folders. */
+async function clusterId(settings: Settings, java: string, classpath: string): Promise<string> {
+  const file = join(settings.kafka.dir, "cluster-id");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  const { stdout } = await run(java, ["-cp", classpath, "kafka.tools.StorageTool", "random-uuid"]);
+  mkdirSync(settings.kafka.dir, { recursive: true });
+  writeFileSync(file, `${stdout.trim()}\n`);
+  return stdout.trim();
+}
+
+/** Starts one node (formatting its storage the first time); resolves to its pid, before it answers. */
+export async function startBroker(
   settings: Settings,
+  node: KafkaNode,
   java: string,
   log: (line: string) => void,
 ): Promise<number> {
-  const { dir, libDir, heap } = settings.kafka;
+  const { libDir, heap } = settings.kafka;
+  const dir = nodeDir(settings, node);
   mkdirSync(join(dir, "data"), { recursive: true });
   const propertiesFile = join(dir, "server.properties");
   const log4jFile = join(dir, "log4j2.properties");
-  writeFileSync(propertiesFile, serverProperties(settings));
+  writeFileSync(propertiesFile, serverProperties(settings, node));
   writeFileSync(log4jFile, log4jProperties());
   const classpath = `${libDir}/*`;
   const javaOptions = [`-Dlog4j2.configurationFile=${log4jFile}`];
 
   if (!existsSync(join(dir, "data", "meta.properties"))) {
-    const { stdout: clusterId } = await run(java, [
-      "-cp",
-      classpath,
-      "kafka.tools.StorageTool",
-      "random-uuid",
-    ]);
+    const id = await clusterId(settings, java, classpath);
     await run(java, [
       ...javaOptions,
       "-cp",
@@ -93,23 +132,24 @@ export async function startKafka(
       "kafka.tools.StorageTool",
       "format",
       "--cluster-id",
-      clusterId.trim(),
+      id,
       "--config",
       propertiesFile,
       "--ignore-formatted",
     ]);
-    log(`kafka: formatted a new KRaft cluster ${clusterId.trim()}`);
+    log(`${brokerProcess(settings, node).name}: formatted storage of KRaft cluster ${id}`);
   }
 
+  const proc = brokerProcess(settings, node);
   return startDetached(
-    kafkaProcess(settings),
+    proc,
     java,
     [
       `-Xms${heap}`,
       `-Xmx${heap}`,
       "-XX:+UseG1GC",
       "-Djava.awt.headless=true",
-      kafkaProcess(settings).marker,
+      proc.marker,
       ...javaOptions,
       "-cp",
       classpath,
@@ -118,6 +158,35 @@ export async function startKafka(
     ],
     { cwd: dir },
   );
+}
+
+/** Starts every node that is not running; resolves to the pids started. */
+export async function startKafka(
+  settings: Settings,
+  java: string,
+  log: (line: string) => void,
+): Promise<number[]> {
+  const pids: number[] = [];
+  for (const node of settings.kafka.nodes) {
+    if (runningPid(brokerProcess(settings, node)) === undefined)
+      pids.push(await startBroker(settings, node, java, log));
+  }
+  return pids;
+}
+
+/** SIGTERM (a controlled shutdown: its leaderships move first), SIGKILL after the grace period. */
+export async function stopBroker(settings: Settings, node: KafkaNode): Promise<"stopped" | "not running"> {
+  return stopProcess(brokerProcess(settings, node));
+}
+
+/** SIGKILL: a broker crash, with no controlled shutdown; resolves once the process is gone. */
+export async function killBroker(settings: Settings, node: KafkaNode): Promise<boolean> {
+  const proc = brokerProcess(settings, node);
+  const pid = runningPid(proc);
+  if (pid === undefined) return false;
+  process.kill(pid, "SIGKILL");
+  while (runningPid(proc) !== undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+  return true;
 }
 
 function admin(settings: Settings) {
@@ -130,12 +199,16 @@ function admin(settings: Settings) {
   }).admin();
 }
 
-/** Ready means the broker answers a metadata request and reports a controller. */
+/**
+ * Ready means the cluster answers a metadata request, reports a controller and, when the stack
+ * runs it, has every one of its brokers registered.
+ */
 export async function waitForKafka(
   settings: Settings,
   timeoutMs: number,
   alive?: () => boolean,
 ): Promise<void> {
+  const expected = settings.kafka.external ? 1 : settings.kafka.brokerCount;
   await waitFor(
     `kafka at ${settings.kafka.brokers.join(",")}`,
     async () => {
@@ -143,7 +216,7 @@ export async function waitForKafka(
       try {
         await client.connect();
         const cluster = await client.describeCluster();
-        return cluster.brokers.length > 0 && cluster.controller !== null ? true : undefined;
+        return cluster.brokers.length >= expected && cluster.controller !== null ? true : undefined;
       } finally {
         await client.disconnect();
       }
@@ -161,8 +234,66 @@ export async function kafkaAnswers(settings: Settings): Promise<boolean> {
   }
 }
 
+export interface ClusterStatus {
+  brokers: { nodeId: number; address: string }[];
+  controller: number | null;
+  /** `topic/partition` whose in-sync replicas are fewer than its replicas. */
+  underReplicated: string[];
+  /** `topic/partition` without a leader: no writes, no reads. */
+  offline: string[];
+  /** Topic → replication factor and min.insync.replicas as the cluster reports them. */
+  topics: Record<string, { partitions: number; replicationFactor: number; minInSyncReplicas: string }>;
+}
+
+/** What the cluster says about itself: brokers registered, the active controller, lagging partitions. */
+export async function clusterStatus(settings: Settings): Promise<ClusterStatus> {
+  const client = admin(settings);
+  await client.connect();
+  try {
+    const cluster = await client.describeCluster();
+    const names = (await client.listTopics()).filter((name) => !name.startsWith("__"));
+    const { topics } = await client.fetchTopicMetadata({ topics: names });
+    const configs =
+      names.length === 0
+        ? { resources: [] }
+        : await client.describeConfigs({
+            includeSynonyms: false,
+            resources: names.map((name) => ({ type: 2, name, configNames: ["min.insync.replicas"] })),
+          });
+    const underReplicated: string[] = [];
+    const offline: string[] = [];
+    const byTopic: ClusterStatus["topics"] = {};
+    for (const topic of topics) {
+      for (const partition of topic.partitions) {
+        const id = `${topic.name}/${partition.partitionId}`;
+        if (partition.isr.length < partition.replicas.length) underReplicated.push(id);
+        if (partition.leader < 0) offline.push(id);
+      }
+      const minIsr = configs.resources
+        .find((resource) => resource.resourceName === topic.name)
+        ?.configEntries.find((entry) => entry.configName === "min.insync.replicas")?.configValue;
+      byTopic[topic.name] = {
+        partitions: topic.partitions.length,
+        replicationFactor: Math.max(0, ...topic.partitions.map((partition) => partition.replicas.length)),
+        minInSyncReplicas: minIsr ?? "?",
+      };
+    }
+    return {
+      brokers: cluster.brokers
+        .map((broker) => ({ nodeId: broker.nodeId, address: `${broker.host}:${broker.port}` }))
+        .sort((a, b) => a.nodeId - b.nodeId),
+      controller: cluster.controller,
+      underReplicated,
+      offline,
+      topics: byTopic,
+    };
+  } finally {
+    await client.disconnect();
+  }
+}
+
 /** Topics are created up front: auto-creation is off, and kafkajs mishandles it under KRaft. */
-export async function ensureTopics(settings: Settings, topics: readonly TopicSpec[]): Promise<string[]> {
+export async function ensureTopics(settings: Settings, topics: readonly TopicCreation[]): Promise<string[]> {
   const client = admin(settings);
   await client.connect();
   try {
@@ -171,7 +302,12 @@ export async function ensureTopics(settings: Settings, topics: readonly TopicSpe
     if (missing.length > 0) {
       await client.createTopics({
         waitForLeaders: true,
-        topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: 1 })),
+        topics: missing.map(({ topic, numPartitions, replicationFactor, configEntries }) => ({
+          topic,
+          numPartitions,
+          replicationFactor,
+          configEntries,
+        })),
       });
     }
     return missing.map((t) => t.topic);
@@ -181,5 +317,5 @@ export async function ensureTopics(settings: Settings, topics: readonly TopicSpe
 }
 
 export function kafkaIsOurs(settings: Settings): boolean {
-  return runningPid(kafkaProcess(settings)) !== undefined;
+  return kafkaProcesses(settings).some((proc) => runningPid(proc) !== undefined);
 }

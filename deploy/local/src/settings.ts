@@ -16,6 +16,21 @@ const port = (name: string, fallback: number): number => {
 };
 
 const kafkaPort = port("STOCKSAGA_KAFKA_PORT", 9092);
+const kafkaControllerPort = port("STOCKSAGA_KAFKA_CONTROLLER_PORT", kafkaPort + 1);
+const brokerCount = Number(env("STOCKSAGA_KAFKA_BROKER_COUNT") ?? 1);
+if (!Number.isInteger(brokerCount) || brokerCount < 1 || brokerCount > 5)
+  throw new Error("STOCKSAGA_KAFKA_BROKER_COUNT must be an integer from 1 to 5");
+
+/**
+ * Broker n (1-based) listens for clients on STOCKSAGA_KAFKA_PORT + 2(n−1) and for the controller
+ * quorum on STOCKSAGA_KAFKA_CONTROLLER_PORT + 2(n−1): with the defaults 9092/9094/9096 and
+ * 9093/9095/9097, interleaved so that neither range runs into the other.
+ */
+const kafkaNodes = Array.from({ length: brokerCount }, (_, index) => ({
+  nodeId: index + 1,
+  port: kafkaPort + 2 * index,
+  controllerPort: kafkaControllerPort + 2 * index,
+}));
 const registryPort = port("STOCKSAGA_REGISTRY_PORT", 8081);
 
 const cacheRoot =
@@ -37,10 +52,15 @@ export const settings = {
   lockDir: join(stackDir, "lock"),
   kafka: {
     external: env("KAFKA_BROKERS") !== undefined,
-    brokers: (env("KAFKA_BROKERS") ?? `127.0.0.1:${kafkaPort}`).split(",").map((b) => b.trim()),
+    brokers: (env("KAFKA_BROKERS") ?? kafkaNodes.map((node) => `127.0.0.1:${node.port}`).join(","))
+      .split(",")
+      .map((b) => b.trim()),
+    brokerCount,
+    nodes: kafkaNodes,
     port: kafkaPort,
-    controllerPort: port("STOCKSAGA_KAFKA_CONTROLLER_PORT", kafkaPort + 1),
-    dir: join(stackDir, "kafka"),
+    controllerPort: kafkaControllerPort,
+    // One broker keeps the folder it always had; a cluster gets its own, so switching never mixes data.
+    dir: join(stackDir, brokerCount === 1 ? "kafka" : `kafka-${brokerCount}`),
     libDir: join(cacheRoot, `kafka-${KAFKA_VERSION}`, "libs"),
     heap: env("STOCKSAGA_KAFKA_HEAP") ?? "512m",
   },

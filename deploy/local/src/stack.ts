@@ -10,11 +10,14 @@ import {
 import { MissingPrerequisite, StackError } from "./failure.js";
 import { findKafkaJava, findRegistryJava } from "./java.js";
 import {
+  brokerProcess,
+  type ClusterStatus,
+  clusterStatus,
   ensureTopics,
   kafkaAnswers,
-  kafkaProcess,
+  kafkaProcesses,
   startKafka,
-  type TopicSpec,
+  type TopicCreation,
   waitForKafka,
 } from "./kafka.js";
 import { withStackLock } from "./lock.js";
@@ -101,7 +104,23 @@ async function bringUp(
   return true;
 }
 
-export async function up(settings: Settings, topics: readonly TopicSpec[], log: Log): Promise<UpResult> {
+/** The brokers as one component: "running" when every node is, stopped node by node. */
+function kafkaGroup(settings: Settings): ManagedProcess & { stop: () => Promise<void> } {
+  const procs = kafkaProcesses(settings);
+  const first = procs[0];
+  if (!first) throw new Error("no Kafka node configured");
+  return {
+    ...first,
+    name: "kafka",
+    stop: async () => void (await Promise.all(procs.map((p) => stopProcess(p)))),
+  };
+}
+
+function kafkaRunning(settings: Settings): boolean {
+  return kafkaProcesses(settings).every((proc) => runningPid(proc) !== undefined);
+}
+
+export async function up(settings: Settings, topics: readonly TopicCreation[], log: Log): Promise<UpResult> {
   return withStackLock(settings.lockDir, settings.readyTimeoutMs * 2, async () => {
     const started: string[] = [];
     for (const url of [settings.postgres.orderUrl, settings.postgres.inventoryUrl]) {
@@ -118,16 +137,21 @@ export async function up(settings: Settings, topics: readonly TopicSpec[], log: 
     log("postgres: ready");
 
     // Every prerequisite is checked before anything starts, so a failure leaves nothing behind.
-    const startKafkaHere = !settings.kafka.external && runningPid(kafkaProcess(settings)) === undefined;
+    const startKafkaHere = !settings.kafka.external && !kafkaRunning(settings);
     const startRegistryHere =
       !settings.registry.external && runningPid(registryProcess(settings)) === undefined;
     const kafkaJava = startKafkaHere ? await findKafkaJava() : "java";
     const registryJava = startRegistryHere ? await findRegistryJava(settings.registry.java) : "java";
     if (startKafkaHere) {
-      await assertPortsFree("kafka", [
-        { port: settings.kafka.port, variable: "STOCKSAGA_KAFKA_PORT" },
-        { port: settings.kafka.controllerPort, variable: "STOCKSAGA_KAFKA_CONTROLLER_PORT" },
-      ]);
+      await assertPortsFree(
+        "kafka",
+        settings.kafka.nodes
+          .filter((node) => runningPid(brokerProcess(settings, node)) === undefined)
+          .flatMap((node) => [
+            { port: node.port, variable: "STOCKSAGA_KAFKA_PORT" },
+            { port: node.controllerPort, variable: "STOCKSAGA_KAFKA_CONTROLLER_PORT" },
+          ]),
+      );
       if (!kafkaLibsPresent(settings)) await assertMavenRuns("kafka");
     }
     if (startRegistryHere) {
@@ -151,11 +175,11 @@ export async function up(settings: Settings, topics: readonly TopicSpec[], log: 
       tasks.push(
         bringUp(
           "kafka",
-          kafkaProcess(settings),
+          kafkaGroup(settings),
           {
             prepare: () => ensureKafkaLibs(settings, log),
-            start: () => startKafka(settings, kafkaJava, log),
-            ready: (alive) => waitForKafka(settings, settings.readyTimeoutMs, alive),
+            start: async () => (await startKafka(settings, kafkaJava, log))[0] ?? 0,
+            ready: () => waitForKafka(settings, settings.readyTimeoutMs, () => kafkaRunning(settings)),
             timeoutMs: settings.readyTimeoutMs,
           },
           log,
@@ -197,7 +221,7 @@ export async function up(settings: Settings, topics: readonly TopicSpec[], log: 
     if (failure) {
       // Leave the machine as we found it: stop what this call started.
       if (started.includes("registry")) await stopProcess(registryProcess(settings));
-      if (started.includes("kafka")) await stopProcess(kafkaProcess(settings));
+      if (started.includes("kafka")) await kafkaGroup(settings).stop();
       throw failure.reason;
     }
 
@@ -209,8 +233,9 @@ export async function up(settings: Settings, topics: readonly TopicSpec[], log: 
 
 export async function down(settings: Settings, log: Log, only?: readonly string[]): Promise<void> {
   await withStackLock(settings.lockDir, settings.readyTimeoutMs, async () => {
-    const procs = [registryProcess(settings), kafkaProcess(settings)].filter(
-      (p) => !only || only.includes(p.name),
+    // `only: ["kafka"]` stops every broker; `kafka-2` one of a cluster.
+    const procs = [registryProcess(settings), ...kafkaProcesses(settings)].filter(
+      (p) => !only || only.includes(p.name) || (only.includes("kafka") && p.name.startsWith("kafka")),
     );
     for (const proc of procs) {
       const pid = runningPid(proc);
@@ -226,26 +251,62 @@ export interface ComponentStatus {
   pid?: number;
   answering: boolean;
   logFile?: string;
+  /** More about it on lines of their own (the brokers of a cluster, its controller). */
+  details?: string[];
+}
+
+function describeCluster(cluster: ClusterStatus, settings: Settings): string[] {
+  const lines = cluster.brokers.map(
+    (broker) =>
+      `broker ${broker.nodeId} at ${broker.address}${broker.nodeId === cluster.controller ? " (active controller)" : ""}`,
+  );
+  const registered = new Set(cluster.brokers.map((broker) => broker.nodeId));
+  if (!settings.kafka.external) {
+    for (const node of settings.kafka.nodes) {
+      if (!registered.has(node.nodeId))
+        lines.push(`broker ${node.nodeId} at 127.0.0.1:${node.port} NOT REGISTERED`);
+    }
+  }
+  lines.push(`active controller: ${cluster.controller ?? "none"}`);
+  lines.push(
+    `under-replicated partitions: ${cluster.underReplicated.length}${cluster.underReplicated.length > 0 ? ` (${cluster.underReplicated.slice(0, 10).join(", ")})` : ""}`,
+  );
+  if (cluster.offline.length > 0) lines.push(`OFFLINE partitions: ${cluster.offline.join(", ")}`);
+  for (const [topic, figures] of Object.entries(cluster.topics).sort()) {
+    lines.push(
+      `topic ${topic}: ${figures.partitions} partitions, replication ${figures.replicationFactor}, min.insync.replicas ${figures.minInSyncReplicas}`,
+    );
+  }
+  return lines;
 }
 
 export async function status(settings: Settings): Promise<ComponentStatus[]> {
-  const kafka = kafkaProcess(settings);
   const registry = registryProcess(settings);
-  const kafkaPid = runningPid(kafka);
   const registryPid = runningPid(registry);
+  const kafkaAnswering = await kafkaAnswers(settings);
+  const cluster = kafkaAnswering ? await clusterStatus(settings).catch(() => undefined) : undefined;
+  const brokers: ComponentStatus[] = settings.kafka.external
+    ? [{ component: "kafka", mode: "external", answering: kafkaAnswering }]
+    : settings.kafka.nodes.map((node) => {
+        const proc = brokerProcess(settings, node);
+        const pid = runningPid(proc);
+        return {
+          component: proc.name,
+          mode: "local",
+          ...(pid ? { pid } : {}),
+          answering: cluster?.brokers.some((broker) => broker.nodeId === node.nodeId) ?? false,
+          logFile: proc.logFile,
+        };
+      });
+  const last = brokers.at(-1);
+  if (last) last.details = cluster ? describeCluster(cluster, settings) : ["the cluster does not answer"];
   return [
     {
       component: "postgres",
       mode: "external",
       answering: await postgresAnswers(adminUrlFor(settings.postgres.orderUrl)),
     },
-    {
-      component: "kafka",
-      mode: settings.kafka.external ? "external" : "local",
-      ...(kafkaPid ? { pid: kafkaPid } : {}),
-      answering: await kafkaAnswers(settings),
-      logFile: kafka.logFile,
-    },
+    ...brokers,
     {
       component: "registry",
       mode: settings.registry.external ? "external" : "local",

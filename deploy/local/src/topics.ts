@@ -1,8 +1,8 @@
-import { topicsToCreate } from "@stocksaga/contracts";
-import type { TopicSpec } from "./kafka.js";
+import { type TopicCreation, topicsToCreate } from "@stocksaga/contracts";
+import { settings } from "./settings.js";
 
-/** The topic map of @stocksaga/contracts decides which topics exist and how many partitions each has. */
-export const stackTopics: readonly TopicSpec[] = topicsToCreate().map(({ topic, numPartitions }) => ({
-  topic,
-  partitions: numPartitions,
-}));
+/**
+ * The topic map of @stocksaga/contracts decides which topics exist, their partitions, retention
+ * and — from the number of brokers the stack runs — their replication and min.insync.replicas.
+ */
+export const stackTopics: readonly TopicCreation[] = topicsToCreate({}, settings.kafka.brokerCount);

@@ -8,6 +8,7 @@ import {
   eventTypesOn,
   keyFor,
   ROUTED_EVENT_TYPES,
+  replicationFor,
   subjectFor,
   TOPIC_SPECS,
   topicFor,
@@ -72,12 +73,37 @@ describe("topic map", () => {
   });
 
   it("lists every topic to create with its partitions", () => {
-    expect(topicsToCreate({ prefix: "p-" })).toEqual([
-      { topic: "p-order-events", numPartitions: 6 },
-      { topic: "p-reservation-events", numPartitions: 6 },
-      { topic: "p-stock-events", numPartitions: 3 },
-      { topic: "p-dead-letters", numPartitions: 3 },
+    expect(
+      topicsToCreate({ prefix: "p-" }).map(({ topic, numPartitions }) => [topic, numPartitions]),
+    ).toEqual([
+      ["p-order-events", 6],
+      ["p-reservation-events", 6],
+      ["p-stock-events", 3],
+      ["p-dead-letters", 3],
     ]);
     expect(ALL_TOPICS).toContain("dead-letters");
+  });
+
+  it("replicates three ways with two in sync on three brokers, once on one", () => {
+    const settingsOf = (brokers: number) =>
+      topicsToCreate({}, brokers).map(({ replicationFactor, configEntries }) => ({
+        replicationFactor,
+        minIsr: configEntries.find((entry) => entry.name === "min.insync.replicas")?.value,
+      }));
+    for (const topic of settingsOf(1)) expect(topic).toEqual({ replicationFactor: 1, minIsr: "1" });
+    for (const topic of settingsOf(3)) expect(topic).toEqual({ replicationFactor: 3, minIsr: "2" });
+    for (const topic of settingsOf(5)) expect(topic).toEqual({ replicationFactor: 3, minIsr: "2" });
+    expect(replicationFor(2)).toEqual({ replicationFactor: 2, minInSyncReplicas: 1 });
+    expect(() => replicationFor(0)).toThrow();
+  });
+
+  it("keeps each topic as long as its spec says", () => {
+    for (const creation of topicsToCreate()) {
+      const retention = creation.configEntries.find((entry) => entry.name === "retention.ms")?.value;
+      expect(Number(retention), creation.topic).toBe(
+        TOPIC_SPECS[topicOf(creation.topic) ?? "order-events"].retentionMs,
+      );
+    }
+    expect(TOPIC_SPECS["dead-letters"].retentionMs).toBeGreaterThan(TOPIC_SPECS["order-events"].retentionMs);
   });
 });

@@ -15,6 +15,11 @@ export type Participant = "order-service" | "inventory-service" | "operators";
 export interface TopicSpec {
   readonly name: TopicName;
   readonly partitions: number;
+  /**
+   * How long the broker keeps a record (`retention.ms`). The saga topics' retention bounds the
+   * longest redelivery a consumer can see, so inbox retention must not be shorter than it.
+   */
+  readonly retentionMs: number;
   /** What the Kafka message key is, in words. */
   readonly key: string;
   readonly producers: readonly Participant[];
@@ -22,10 +27,13 @@ export interface TopicSpec {
   readonly description: string;
 }
 
+const SEVEN_DAYS_MS = 7 * 24 * 3_600_000;
+
 export const TOPIC_SPECS: { readonly [T in TopicName]: TopicSpec & { readonly name: T } } = {
   "order-events": {
     name: "order-events",
     partitions: 6,
+    retentionMs: SEVEN_DAYS_MS,
     key: "order id",
     producers: ["order-service"],
     consumers: ["inventory-service"],
@@ -35,6 +43,7 @@ export const TOPIC_SPECS: { readonly [T in TopicName]: TopicSpec & { readonly na
   "reservation-events": {
     name: "reservation-events",
     partitions: 6,
+    retentionMs: SEVEN_DAYS_MS,
     key: "order id",
     producers: ["inventory-service"],
     consumers: ["order-service"],
@@ -44,6 +53,7 @@ export const TOPIC_SPECS: { readonly [T in TopicName]: TopicSpec & { readonly na
   "stock-events": {
     name: "stock-events",
     partitions: 3,
+    retentionMs: SEVEN_DAYS_MS,
     key: "SKU",
     producers: ["inventory-service"],
     consumers: [],
@@ -52,6 +62,8 @@ export const TOPIC_SPECS: { readonly [T in TopicName]: TopicSpec & { readonly na
   "dead-letters": {
     name: "dead-letters",
     partitions: 3,
+    // Operators must have time to look at a dead letter and replay it.
+    retentionMs: 4 * SEVEN_DAYS_MS,
     key: "original key",
     producers: ["order-service", "inventory-service"],
     consumers: ["operators"],
@@ -126,10 +138,39 @@ export function topicOf(name: string, naming: TopicNaming = {}): TopicName | und
   return ALL_TOPICS.find((topic) => topicName(topic, naming) === name);
 }
 
+/**
+ * Replication of every topic for a cluster of `brokerCount` brokers: three copies and two of them
+ * in sync for a write (producers send with acks=all) once there are three brokers, so one broker
+ * may be down — killed, restarting, rolling — while every partition still takes writes.
+ */
+export function replicationFor(brokerCount: number): {
+  replicationFactor: number;
+  minInSyncReplicas: number;
+} {
+  if (!Number.isInteger(brokerCount) || brokerCount < 1)
+    throw new Error("brokerCount must be a positive integer");
+  const replicationFactor = Math.min(3, brokerCount);
+  return { replicationFactor, minInSyncReplicas: replicationFactor >= 3 ? 2 : 1 };
+}
+
+/** How a topic is created: the one definition the local stack, the compose file and k8s follow. */
+export interface TopicCreation {
+  topic: string;
+  numPartitions: number;
+  replicationFactor: number;
+  configEntries: { name: "min.insync.replicas" | "retention.ms"; value: string }[];
+}
+
 /** Every topic to create up front, in the shape kafkajs `admin.createTopics` takes. */
-export function topicsToCreate(naming: TopicNaming = {}): { topic: string; numPartitions: number }[] {
+export function topicsToCreate(naming: TopicNaming = {}, brokerCount = 1): TopicCreation[] {
+  const { replicationFactor, minInSyncReplicas } = replicationFor(brokerCount);
   return ALL_TOPICS.map((topic) => ({
     topic: topicName(topic, naming),
     numPartitions: TOPIC_SPECS[topic].partitions,
+    replicationFactor,
+    configEntries: [
+      { name: "min.insync.replicas", value: String(minInSyncReplicas) },
+      { name: "retention.ms", value: String(TOPIC_SPECS[topic].retentionMs) },
+    ],
   }));
 }

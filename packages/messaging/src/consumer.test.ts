@@ -1,5 +1,5 @@
 import { Writable } from "node:stream";
-import type { EachBatchPayload, Kafka, Producer } from "kafkajs";
+import type { ConsumerConfig, EachBatchPayload, Kafka, Producer } from "kafkajs";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { Subscription, type SubscriptionHooks } from "./consumer.js";
@@ -21,7 +21,14 @@ function fakeKafka() {
     },
     disconnect: async () => undefined,
   };
-  const kafka = { consumer: () => consumer } as unknown as Kafka;
+  const configs: ConsumerConfig[] = [];
+  const kafka = {
+    consumer: (config: ConsumerConfig) => {
+      configs.push(config);
+      return consumer;
+    },
+  } as unknown as Kafka;
+  const heartbeats: number[] = [];
   let nextOffset = 7;
   const deliverBatch = async (values: readonly string[]) => {
     if (!eachBatch) throw new Error("not running");
@@ -37,14 +44,16 @@ function fakeKafka() {
         })),
       },
       resolveOffset: (offset: string) => resolved.push(offset),
-      heartbeat: async () => undefined,
+      heartbeat: async () => {
+        heartbeats.push(Date.now());
+      },
       commitOffsetsIfNecessary: async () => undefined,
       isRunning: () => true,
       isStale: () => false,
     } as unknown as EachBatchPayload);
   };
   const deliver = (value: string) => deliverBatch([value]);
-  return { kafka, deliver, deliverBatch, resolved };
+  return { kafka, deliver, deliverBatch, resolved, configs, heartbeats };
 }
 
 function recorder(level = "info") {
@@ -355,5 +364,49 @@ describe("Subscription log lines per run", () => {
     expect(lines).toEqual([]);
     expect(contexts).toEqual([]);
     expect(handledHook).toHaveLength(2);
+  });
+});
+
+describe("Subscription group membership", () => {
+  it("joins with a short session, and heartbeats through a retry backoff longer than the session", async () => {
+    const { kafka, deliver, configs, heartbeats } = fakeKafka();
+    const { logger } = recorder();
+    let failures = 1;
+    const subscription = new Subscription<TestEvent>({
+      kafka,
+      groupId: "g",
+      topics: ["order-events"],
+      decode: (_topic, value) => JSON.parse(value.toString()) as TestEvent,
+      handle: async () => {
+        if (failures-- > 0) throw new Error("database restarting");
+      },
+      deadLetters,
+      logger,
+      // The one backoff (400 ms) is longer than this test's session (150 ms).
+      retry: { initialMs: 400, maxMs: 400 },
+      session: { timeoutMs: 150, heartbeatIntervalMs: 50 },
+    });
+    await subscription.start();
+    expect(configs[0]).toMatchObject({ sessionTimeout: 150, heartbeatInterval: 50, rebalanceTimeout: 300 });
+    await deliver(JSON.stringify({ type: "OrderConfirmed", orderId: "order-1", traceId: "t-1" }));
+
+    // One sleep of the whole backoff would heartbeat once in it (and once after the run); in
+    // slices of the interval there are several.
+    expect(heartbeats.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("defaults to a 6 s session with 1 s heartbeats and fetches that return within one", () => {
+    const { kafka, configs } = fakeKafka();
+    new Subscription<TestEvent>({
+      kafka,
+      groupId: "g",
+      topics: ["order-events"],
+      decode: (_topic, value) => JSON.parse(value.toString()) as TestEvent,
+      handle: async () => undefined,
+      deadLetters,
+      logger: recorder().logger,
+    });
+    expect(configs[0]).toMatchObject({ sessionTimeout: 6_000, heartbeatInterval: 1_000 });
+    expect(configs[0]?.maxWaitTimeInMs).toBeLessThanOrEqual(1_000);
   });
 });

@@ -56,6 +56,12 @@ export interface SubscriptionOptions<Event extends { type: string }> {
   deadLetters: { producer: Producer; topic: string };
   logger: Logger;
   retry?: { initialMs?: number; maxMs?: number };
+  /**
+   * Group membership timing (defaults 6 s and 1 s). A member silent for `timeoutMs` loses its
+   * partitions; kafkajs heartbeats only between batches, so every wait here is cut into slices
+   * of `heartbeatIntervalMs` with a heartbeat after each.
+   */
+  session?: { timeoutMs?: number; heartbeatIntervalMs?: number };
   partitionsConsumedConcurrently?: number;
   /** The consumer died for good (kafkajs gave up restarting it): the process should exit. */
   onFatal?: (error: Error) => void;
@@ -149,6 +155,7 @@ export class Subscription<Event extends { type: string }> {
   private joinedGroup = false;
   private readonly lagByPartition = new Map<string, number>();
   private readonly logger: Logger;
+  private readonly heartbeatIntervalMs: number;
 
   private readonly handle: (message: ConsumedMessage<Event>) => Promise<void>;
 
@@ -162,11 +169,19 @@ export class Subscription<Event extends { type: string }> {
         if (refusal) throw refusal;
       };
     } else throw new Error("a subscription needs handle or handleBatch");
+    const sessionTimeout = options.session?.timeoutMs ?? 6_000;
+    this.heartbeatIntervalMs = options.session?.heartbeatIntervalMs ?? 1_000;
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout,
+      // Members still in the group must rejoin within this once a rebalance starts; a batch in
+      // hand takes well under a second, so twice the session timeout is ample.
+      rebalanceTimeout: 2 * sessionTimeout,
+      heartbeatInterval: this.heartbeatIntervalMs,
+      // An idle fetch returns after this, and the heartbeat follows it: a member that has nothing
+      // to read still hears of a rebalance within about a heartbeat interval.
+      maxWaitTimeInMs: Math.min(500, this.heartbeatIntervalMs),
       retry: { retries: 10 },
     });
     options.instrument?.(this.consumer);
@@ -386,10 +401,18 @@ export class Subscription<Event extends { type: string }> {
           "handling failed; retrying the same message",
         );
         this.options.hooks?.retried?.(topic, attempt, delivery.event?.type);
-        await sleep(delay);
         // A rebalance surfaces here: let kafkajs rejoin; the unresolved message is delivered again.
-        await heartbeat();
+        await this.pause(delay, heartbeat);
       }
+    }
+  }
+
+  /** Waits `ms` while staying in the group: a backoff longer than the session would get us evicted. */
+  private async pause(ms: number, heartbeat: () => Promise<void>): Promise<void> {
+    const until = Date.now() + ms;
+    for (let left = ms; left > 0 && !this.stopping; left = until - Date.now()) {
+      await sleep(Math.min(left, this.heartbeatIntervalMs));
+      await heartbeat();
     }
   }
 

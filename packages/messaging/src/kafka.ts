@@ -35,14 +35,22 @@ export function createKafka(options: {
 }
 
 /**
- * Idempotent, acks=all, one request in flight: the broker dedups retries and keeps per-partition
- * order, which the saga relies on (kafkajs marks idempotence experimental; ordering needs this).
+ * acks=all, one request in flight, and no retry inside kafkajs: a failed send fails whole, and
+ * the caller (the outbox relay, a consumer's dead-lettering) sends every message again.
+ *
+ * kafkajs 2.2.4 retries a `sendBatch` only towards the brokers that have not answered yet, with
+ * partitions mapped to leaders afresh: a partition whose leadership moved to a broker that had
+ * already answered is never sent, and the call resolves. On a cluster that lost acknowledged
+ * events during a rolling restart. Its idempotent mode needs those retries, so it is off:
+ * duplicates are harmless (every consumer's inbox drops them) and order per partition holds,
+ * since a batch is sent again only as a whole, after the previous one settled.
  */
 export function createProducer(kafka: Kafka): Producer {
   return kafka.producer({
-    idempotent: true,
+    idempotent: false,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
     createPartitioner: Partitioners.DefaultPartitioner,
+    retry: { retries: 0 },
   });
 }

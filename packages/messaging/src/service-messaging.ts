@@ -33,6 +33,8 @@ export type MessagingConfig = Pick<
   | "SCHEMA_REGISTRY_URL"
   | "KAFKA_BROKERS"
   | "KAFKA_MAX_BATCH_SIZE"
+  | "KAFKA_SESSION_TIMEOUT_MS"
+  | "KAFKA_HEARTBEAT_INTERVAL_MS"
   | "KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY"
   | "OUTBOX_POLL_INTERVAL_MS"
   | "STOCKSAGA_FAULT_DUPLICATE_PUBLISH"
@@ -174,6 +176,10 @@ export class ServiceMessaging {
       decode: (topic, value) => this.codec.decode(topic, value),
       handleBatch: traceConsumption(handleBatch, config.KAFKA_GROUP_ID),
       maxBatchSize: config.KAFKA_MAX_BATCH_SIZE,
+      session: {
+        timeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+        heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
+      },
       partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
       deadLetters: { producer: this.producer, topic: topicName(DEAD_LETTER_TOPIC) },
       logger,

@@ -84,6 +84,16 @@ export const serviceConfigShape = {
   KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: env
     .positiveInt(3)
     .describe("Partitions the consumer applies at the same time (each in its own transaction)."),
+  KAFKA_SESSION_TIMEOUT_MS: env
+    .milliseconds(6_000)
+    .describe(
+      "How long the group waits for a silent member (a killed instance) before giving its partitions to the others; 6 s is the broker's default minimum.",
+    ),
+  KAFKA_HEARTBEAT_INTERVAL_MS: env
+    .milliseconds(1_000)
+    .describe(
+      "How often a member heartbeats, and so how soon it hears of a rebalance (below a third of the session timeout).",
+    ),
   KAFKA_MAX_BATCH_SIZE: env
     .positiveInt(100)
     .describe("Most events of one partition applied in one database transaction."),
