@@ -204,6 +204,36 @@ describe("the outbox relay", () => {
     expect(await lockHolder(lockKey)).toBeUndefined();
   });
 
+  it("hands the lead to a standby when the leader keeps failing to publish, losing nothing", async () => {
+    const lockKey = relayKey();
+    const broken = {
+      sendBatch: async () => {
+        throw new Error("the broker refuses this instance");
+      },
+    } as unknown as Producer;
+    const healthy = recordingProducer();
+    const first = new OutboxRelay({
+      pool: instancePool(),
+      producer: broken,
+      logger: silent,
+      lockKey,
+      pollIntervalMs: 20,
+      stallAfterFailures: 2,
+      toMessage: (row) => ({ key: row.messageKey, value: String(row.id) }),
+    });
+    relays.push(first);
+    const second = relay({ pool: instancePool(), producer: healthy.producer, lockKey, pollIntervalMs: 20 });
+    await first.start();
+    await second.start();
+    expect(first.leading).toBe(true);
+
+    await insertRows([3, 1, 2]);
+    first.notify();
+    await expect.poll(outboxRows, { timeout: 20_000 }).toBe(0);
+    expect(second.leading).toBe(true);
+    expect(healthy.sent).toEqual(["1", "2", "3"]);
+  });
+
   it("republishes, in order, what a leader published but could not delete before its connection died", async () => {
     const lockKey = relayKey();
     let letAck: () => void = () => undefined;

@@ -205,11 +205,27 @@ export class OutboxRelay {
         this.recordSuccess();
       } catch (error) {
         await this.backOff(error);
+        await this.standAsideWhenStalled();
         continue;
       }
       if (published >= batchSize || this.woken) continue;
       await this.idle(pollMs);
     }
+  }
+
+  /**
+   * A leader that keeps failing (its producer or its registry broken, while another instance's
+   * work) lets go of the lock every `stallAfterFailures` failures: a standby, waiting in the
+   * server's lock queue, takes over; with none, this relay takes the free lock straight back.
+   */
+  private async standAsideWhenStalled(): Promise<void> {
+    const every = this.options.stallAfterFailures ?? 5;
+    if (!this.running || this.failuresInARow % every !== 0 || !this.leadership.leading) return;
+    this.logger.warn(
+      { failuresInARow: this.failuresInARow },
+      "outbox relay is stalled; letting another instance lead",
+    );
+    await this.leadership.resign();
   }
 
   /** Waits to lead (another relay may hold the lock for as long as it lives). */
