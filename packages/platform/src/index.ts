@@ -22,22 +22,13 @@ export {
   serviceConfigShape,
 } from "./config.js";
 export {
-  apiReferencePage,
-  type OpenApiDocument,
-  type OpenApiOperation,
-  problemJson,
-  problemSchema,
-} from "./docs.js";
-export {
+  type ApiInfo,
   answerClientErrors,
   createHttpApp,
   type ErrorMapper,
-  fieldErrors,
   MAX_BODY_BYTES,
-  parseQuery,
   type ReadinessCheck,
   type RequestVariables,
-  readJsonBody,
   requestErrorResponse,
 } from "./http.js";
 export { type DrainableServer, drainable, type Running, runEvery, runUntilSignalled } from "./lifecycle.js";
@@ -54,6 +45,16 @@ export {
   routeOf,
 } from "./metrics.js";
 export {
+  adminProblems,
+  authProblems,
+  bodyProblems,
+  createRoutes,
+  jsonBody,
+  ProblemSchema,
+  problem,
+  validationHook,
+} from "./openapi.js";
+export {
   type FieldError,
   type Problem,
   ProblemError,
@@ -63,3 +64,4 @@ export {
 } from "./problem.js";
 export { type Serving, serve } from "./server.js";
 export { childSpan, formatTraceparent, parseTraceparent, type TraceContext } from "./tracing.js";
+export { fieldErrors, parseQuery, readJsonBody, readJsonText } from "./validation.js";

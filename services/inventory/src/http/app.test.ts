@@ -227,7 +227,10 @@ describe("public reads that need no database to answer", () => {
     );
     const docs = await send("GET", "/docs");
     expect(docs.headers.get("content-type")).toContain("text/html");
-    expect(await docs.text()).toContain("/products/{sku}/adjustments");
+    expect(await docs.text()).toContain('<link rel="stylesheet" href="/docs/swagger-ui.css">');
+    const css = await send("GET", "/docs/swagger-ui.css");
+    expect(css.headers.get("content-type")).toContain("text/css");
+    expect(await css.text()).toContain(".swagger-ui");
   });
 });
 

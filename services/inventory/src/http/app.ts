@@ -1,7 +1,6 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createHttpApp, type Logger, type ReadinessCheck, type Registry } from "@stocksaga/platform";
-import type { Hono } from "hono";
 import { mapInventoryError } from "./errors.js";
-import { inventoryOpenApi } from "./openapi.js";
 import { type InventoryEnv, type InventoryReads, type ProductCommands, productRoutes } from "./products.js";
 import { reservationRoutes } from "./reservations.js";
 
@@ -15,13 +14,18 @@ export function createInventoryHttpApp(deps: {
   metrics?: Registry;
   /** Per-client token buckets (requests per second, burst); bearer tokens are verified with `jwtSecret`. */
   rateLimit?: { perSecond: number; burst: number };
-}): Hono<InventoryEnv> {
+}): OpenAPIHono<InventoryEnv> {
   const app = createHttpApp<InventoryEnv>({
     logger: deps.logger,
     mapError: mapInventoryError,
     readiness: deps.readiness,
     metrics: deps.metrics,
-    openApi: inventoryOpenApi,
+    apiInfo: {
+      title: "stocksaga inventory service",
+      version: "1.0.0",
+      description:
+        'Products and their stock, and the reservations orders hold. Reading stock needs no token; creating products, adjusting stock and reading reservations need `Authorization: Bearer <JWT>` (HS256) with `roles: ["admin"]`. Errors are `application/problem+json` (RFC 9457).',
+    },
     ...(deps.rateLimit ? { rateLimit: { ...deps.rateLimit, jwtSecret: deps.jwtSecret } } : {}),
   });
   app.route("/products", productRoutes(deps));
