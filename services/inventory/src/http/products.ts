@@ -61,7 +61,7 @@ export const AdjustStockSchema = z
       .min(-PRODUCT_LIMITS.maxDelta, `must be at least -${PRODUCT_LIMITS.maxDelta}`)
       .max(PRODUCT_LIMITS.maxDelta, `must be at most ${PRODUCT_LIMITS.maxDelta}`)
       .refine((delta) => delta !== 0, "must not be 0")
-      .openapi({ description: "Units to add (or take away, negative); not 0.", example: -3 }),
+      .openapi({ description: "Units to add (or take away, negative); not 0.", example: 5 }),
     reason: text.openapi({ example: "damaged" }),
   })
   .strict()

@@ -3,7 +3,7 @@ import { adminProblems, authenticate, createRoutes, problem, requireAdmin } from
 import type { InventoryEnv, InventoryReads } from "./products.js";
 import { ReservationsOfOrderSchema, viewOfReservation } from "./views.js";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 const ReservationsQuery = z
   .object({

@@ -41,7 +41,7 @@ export type OrderEnv = {
 };
 
 export const SKU = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
 const FINAL_FOR_STREAMS = new Set(["REJECTED", "CANCELLED"]);
 
