@@ -182,7 +182,6 @@ const cancelOrderRoute = createRoute({
   summary: "Cancel an order",
   description:
     "Allowed while PENDING, CONFIRMED or ADJUSTED; reserved and committed stock goes back. The body is optional.",
-  middleware: [jsonBody({ optional: true })] as const,
   request: {
     params: OrderIdParam,
     body: { required: false, content: { "application/json": { schema: CancelOrderSchema } } },
@@ -317,10 +316,16 @@ export function orderRoutes(deps: {
     return c.json(await visibleOrder(orderId, c.var.principal), 200);
   });
 
-  app.openapi(cancelOrderRoute, async (c) => {
-    const { orderId } = c.req.valid("param");
+  /** Whose order it is is settled before the body is read: someone else's is 404 whatever was sent. */
+  const ownOrder: MiddlewareHandler<OrderEnv> = async (c, next) => {
+    const orderId = c.req.param("orderId") ?? "";
     concernsOrder(c, orderId);
     await visibleOrder(orderId, c.var.principal);
+    await next();
+  };
+
+  app.openapi({ ...cancelOrderRoute, middleware: [ownOrder, jsonBody({ optional: true })] }, async (c) => {
+    const { orderId } = c.req.valid("param");
     const body = c.req.valid("json");
     const { order, changed } = await deps.orders.cancelOrder({
       orderId: orderId.toLowerCase(),
