@@ -57,7 +57,14 @@ async function main(): Promise<void> {
   const { secret, source } = devJwtSecret(settings);
   const logDir = join(settings.stackDir, "services");
   mkdirSync(logDir, { recursive: true });
-  const env = { AUTH_JWT_SECRET: secret, LOG_LEVEL: process.env.LOG_LEVEL ?? "info" };
+  const consolePort = process.env.CONSOLE_PORT ?? "3000";
+  const env = {
+    AUTH_JWT_SECRET: secret,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+    // The console's own origin, wherever CONSOLE_PORT puts it, may call both services.
+    CORS_ORIGINS:
+      process.env.CORS_ORIGINS ?? `http://127.0.0.1:${consolePort},http://localhost:${consolePort}`,
+  };
 
   const starting = (["inventory", "order"] as const).map((name) =>
     startService(settings, name, {

@@ -1,5 +1,13 @@
 export { type BatchReactionSteps, type Received, reactToBatch, receivedBy } from "./batch-reactions.js";
 export {
+  type Change,
+  ChangeFeed,
+  ChangeNotifier,
+  changePayloads,
+  EVERYTHING_CHANGED,
+  MAX_CHANGE_PAYLOAD_BYTES,
+} from "./change-feed.js";
+export {
   type BatchHandler,
   type ConsumedMessage,
   Subscription,
@@ -7,6 +15,20 @@ export {
   type SubscriptionOptions,
 } from "./consumer.js";
 export { type DatabaseTally, databaseMetrics } from "./database-metrics.js";
+export {
+  DeadLetterAdmin,
+  type DeadLetterAdminOptions,
+  type DeadLetterView,
+  REPLAY_OF_HEADER,
+  type ReplayOutcome,
+} from "./dead-letter-admin.js";
+export { DeadLetterIndex, type IndexedDeadLetter } from "./dead-letter-index.js";
+export { DeadLetterIndexer, deadLetterOf } from "./dead-letter-indexer.js";
+export {
+  ALREADY_REPLAYED_PROBLEM,
+  deadLetterRoutes,
+  deadLetterSchemas,
+} from "./dead-letter-routes.js";
 export { DEAD_LETTER_HEADERS, type DeadLetter, publishDeadLetter } from "./dead-letters.js";
 export { type Causation, causedBy, eventMetadata, startedByClock } from "./envelope.js";
 export { type DecodeFailure, InvalidEventError, isDecodeFailure } from "./errors.js";

@@ -13,6 +13,9 @@ import type pg from "pg";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { type BatchHandler, Subscription } from "./consumer.js";
+import { DeadLetterAdmin } from "./dead-letter-admin.js";
+import { DeadLetterIndex } from "./dead-letter-index.js";
+import { DeadLetterIndexer } from "./dead-letter-indexer.js";
 import { eventLogContext, logPublished } from "./event-logging.js";
 import { createKafka, createProducer } from "./kafka.js";
 import {
@@ -74,6 +77,7 @@ export class ServiceMessaging {
   readonly readiness: readonly ReadinessCheck[];
   private subscription: Subscription<IntegrationEvent> | undefined;
   private lag: { stop: () => Promise<void> } | undefined;
+  private deadLetterIndexer: DeadLetterIndexer | undefined;
 
   private constructor(
     private readonly options: ServiceMessagingOptions,
@@ -186,8 +190,36 @@ export class ServiceMessaging {
     });
   }
 
-  /** Leaves the consumer group, and lets go of the lag metrics' admin client. */
+  /**
+   * Starts indexing the dead letters of this service's consumer group into `pool`'s database (a
+   * consumer group of its own, `<group>-dead-letters`), and returns what the admin routes use:
+   * list, show (decoded by the registry codec where the bytes decode) and replay to the origin topic.
+   */
+  async startDeadLetters(pool: pg.Pool): Promise<DeadLetterAdmin> {
+    if (this.deadLetterIndexer) throw new Error("dead letters already started");
+    const { config, logger } = this.options;
+    const index = new DeadLetterIndex(pool);
+    this.deadLetterIndexer = new DeadLetterIndexer({
+      kafka: this.kafka,
+      topic: topicName(DEAD_LETTER_TOPIC),
+      consumerGroup: config.KAFKA_GROUP_ID,
+      index,
+      logger: logger.child({ component: "dead-letter-indexer" }),
+    });
+    await this.deadLetterIndexer.start();
+    return new DeadLetterAdmin({
+      index,
+      consumerGroup: config.KAFKA_GROUP_ID,
+      decode: (topic, value) => this.codec.decode(topic, value),
+      send: async (topic, message) => {
+        await this.producer.send({ topic, acks: -1, messages: [message] });
+      },
+    });
+  }
+
+  /** Leaves the consumer groups, and lets go of the lag metrics' admin client. */
   async stopConsuming(): Promise<void> {
+    await this.deadLetterIndexer?.stop();
     await this.subscription?.stop();
     await this.lag?.stop();
   }

@@ -101,6 +101,11 @@ export const serviceConfigShape = {
     .positiveInt(400)
     .describe("Requests a client may send at once before the per-second rate applies."),
   SHUTDOWN_TIMEOUT_MS: env.milliseconds(15_000).describe("Upper bound for a graceful shutdown on SIGTERM."),
+  CORS_ORIGINS: env
+    .list("http://127.0.0.1:3000,http://localhost:3000")
+    .describe(
+      "Comma-separated origins (scheme://host[:port]) whose browser pages, such as the console, may call this API; any other origin gets no CORS headers.",
+    ),
   LOG_LEVEL: env.logLevel().describe("Minimum level of the JSON logs on stdout."),
   STOCKSAGA_FAULT_DUPLICATE_PUBLISH: z
     .enum(["true", "false"])

@@ -7,6 +7,7 @@ import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { serveApiReference } from "./api-reference.js";
 import { verifyToken } from "./auth.js";
+import { corsPolicy } from "./cors.js";
 import type { Logger } from "./logger.js";
 import { httpMetrics, type Registry } from "./metrics.js";
 import { validationHook } from "./openapi.js";
@@ -191,6 +192,8 @@ export function createHttpApp<Env extends { Variables: RequestVariables }>(optio
    * route declared with `createRoute`, and `GET /docs` an interactive reference of it.
    */
   apiInfo?: ApiInfo;
+  /** Origins whose pages may call the API from a browser (CORS); without it, none. */
+  corsOrigins?: readonly string[];
 }): OpenAPIHono<Env> {
   const app = new OpenAPIHono<Env>({ defaultHook: validationHook<Env>() });
   const timeRequest = options.metrics ? httpMetrics(options.metrics) : undefined;
@@ -220,6 +223,9 @@ export function createHttpApp<Env extends { Variables: RequestVariables }>(optio
   };
 
   app.use("*", requestContext);
+  // Before the rate limiter and the routes: preflights are answered here, and every answer
+  // (problems included) carries the headers a console page needs to read it.
+  if (options.corsOrigins?.length) app.use("*", corsPolicy(options.corsOrigins));
   app.use("*", secureHeaders({ crossOriginResourcePolicy: "same-origin" }));
   if (options.rateLimit) app.use("*", rateLimiter(options.rateLimit));
   app.use(

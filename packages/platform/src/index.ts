@@ -21,6 +21,7 @@ export {
   type ServiceConfig,
   serviceConfigShape,
 } from "./config.js";
+export { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CORS_EXPOSED_HEADERS, corsPolicy } from "./cors.js";
 export {
   type ApiInfo,
   answerClientErrors,

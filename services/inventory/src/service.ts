@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { EventType } from "@stocksaga/contracts";
-import { createPool, ServiceMessaging } from "@stocksaga/messaging";
+import { ChangeFeed, ChangeNotifier, createPool, ServiceMessaging } from "@stocksaga/messaging";
 import {
   createMetricsRegistry,
   type Logger,
@@ -9,12 +9,13 @@ import {
   runEvery,
   serve,
 } from "@stocksaga/platform";
+import { changedSkus } from "./application/changed-products.js";
 import { InventoryApplication } from "./application/inventory.js";
 import type { InventoryConfig } from "./config.js";
 import { createInventoryHttpApp } from "./http/app.js";
 import { inventoryReactions } from "./messaging/reactions.js";
 import { inventoryMetrics } from "./metrics.js";
-import { OUTBOX_CHANNEL, OUTBOX_LOCK_KEY } from "./persistence/database.js";
+import { OUTBOX_CHANNEL, OUTBOX_LOCK_KEY, PRODUCT_CHANGED_CHANNEL } from "./persistence/database.js";
 import { PgInventoryStore } from "./persistence/pg-inventory-store.js";
 
 /** What this service writes and reads; the codec refuses to start unless each schema is registered. */
@@ -52,7 +53,8 @@ export async function startInventoryService(
   const url = config.INVENTORY_DATABASE_URL;
   const reactionsPool = createPool(url, config.DATABASE_POOL_SIZE, { metrics, name: "reactions" });
   const httpPool = createPool(url, config.HTTP_DATABASE_POOL_SIZE, { metrics, name: "http" });
-  const relayPool = createPool(url, 3, { metrics, name: "relay" });
+  // The outbox relay (its LISTEN and its drains), the product feed's LISTEN and the change notifications.
+  const relayPool = createPool(url, 5, { metrics, name: "relay" });
   const stock = inventoryMetrics(metrics);
   const messaging = await ServiceMessaging.start({
     clientId: "inventory-service",
@@ -64,12 +66,14 @@ export async function startInventoryService(
     metrics,
   });
 
+  const productChanges = new ChangeNotifier(relayPool, PRODUCT_CHANGED_CHANNEL, logger);
   const application = (store: PgInventoryStore) =>
     new InventoryApplication({
       store,
       onCommitted: (events) => {
         stock(events);
         messaging.notify();
+        productChanges.announce(changedSkus(events));
       },
       route: messaging.route,
       answers: config.STOCK_ANSWERS,
@@ -85,6 +89,9 @@ export async function startInventoryService(
     }),
     onFatal: fatal,
   });
+
+  const changes = new ChangeFeed(relayPool, PRODUCT_CHANGED_CHANNEL, logger);
+  await changes.start();
 
   const sweeper = runEvery(config.RESERVATION_SWEEP_INTERVAL_MS, () =>
     inventory.expireOverdue(SWEEP_BATCH).then(
@@ -103,14 +110,22 @@ export async function startInventoryService(
     ),
   );
 
+  const deadLetters = await messaging.startDeadLetters(httpPool);
   const app = createInventoryHttpApp({
+    deadLetters,
     store: httpStore,
     inventory: application(httpStore),
+    changes,
     jwtSecret: config.AUTH_JWT_SECRET,
     logger,
     metrics,
     rateLimit: { perSecond: config.HTTP_RATE_LIMIT_PER_SECOND, burst: config.HTTP_RATE_LIMIT_BURST },
-    readiness: [{ name: "database", check: () => httpStore.ping() }, ...messaging.readiness],
+    corsOrigins: config.CORS_ORIGINS,
+    readiness: [
+      { name: "database", check: () => httpStore.ping() },
+      ...messaging.readiness,
+      { name: "changeFeed", check: async () => changes.listening },
+    ],
   });
   const http = await serve(app, config.INVENTORY_SERVICE_HOST, config.INVENTORY_SERVICE_PORT);
   logger.info({ port: http.port, host: config.INVENTORY_SERVICE_HOST }, "inventory service listening");
@@ -121,8 +136,11 @@ export async function startInventoryService(
       // No new connections from here; every request already sent is answered before this resolves.
       const closed = http.close();
       await sweeper.stop();
+      // Live streams end here, so that closing the server does not wait for them.
+      await changes.stop();
       await messaging.stopConsuming();
       await closed;
+      await productChanges.settled();
       await messaging.stopPublishing();
       await Promise.all([reactionsPool.end(), httpPool.end(), relayPool.end()]);
     })();

@@ -124,7 +124,9 @@ export async function startOrderService(
   const admitted = admissionMetrics(metrics, () => admission.latest);
   await admission.start();
 
+  const deadLetters = await messaging.startDeadLetters(httpPool);
   const app = createOrderHttpApp({
+    deadLetters,
     store: httpStore,
     orders: ordersOfRequests,
     changes,
@@ -132,6 +134,7 @@ export async function startOrderService(
     logger,
     metrics,
     rateLimit: { perSecond: config.HTTP_RATE_LIMIT_PER_SECOND, burst: config.HTTP_RATE_LIMIT_BURST },
+    corsOrigins: config.CORS_ORIGINS,
     admission: admission.middleware(),
     readiness: [
       { name: "database", check: () => httpStore.ping() },

@@ -316,3 +316,38 @@ describe("commands and the one error mapping", () => {
     }
   });
 });
+
+describe("CORS", () => {
+  const console = "http://localhost:3000";
+  const app = createInventoryHttpApp({
+    store: untouchableStore,
+    inventory: {} as ProductCommands,
+    jwtSecret: SECRET,
+    logger: createLogger("inventory-test", "silent"),
+    readiness: [],
+    corsOrigins: [console],
+  });
+
+  it("answers the console's preflight of an adjustment and nobody else's", async () => {
+    const ask = (origin: string) =>
+      app.request("/products/SKU-RED-MUG/adjustments", {
+        method: "OPTIONS",
+        headers: {
+          origin,
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "authorization,content-type",
+        },
+      });
+    const allowed = await ask(console);
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get("access-control-allow-origin")).toBe(console);
+    expect(allowed.headers.get("access-control-allow-methods")).toContain("POST");
+    expect((await ask("http://127.0.0.1:3001")).headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("lets the console read a refusal", async () => {
+    const res = await app.request("/reservations?orderId=x", { headers: { origin: console } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("access-control-allow-origin")).toBe(console);
+  });
+});

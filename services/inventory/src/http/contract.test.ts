@@ -1,3 +1,4 @@
+import type { DeadLetterView } from "@stocksaga/messaging";
 import { createLogger, createMetricsRegistry, issueToken } from "@stocksaga/platform";
 import {
   type DocumentedOperation,
@@ -16,11 +17,35 @@ import { createInventoryHttpApp } from "./app.js";
 
 const SECRET = "contract-test-secret-of-at-least-32-chars";
 
+/** One dead letter, as the admin routes show it: found by the id its schema's example names. */
+const LETTER: DeadLetterView = {
+  id: "dead-letters-0-42",
+  reason: "undecodable",
+  detail: "unknown magic byte",
+  origin: { topic: "order-events", partition: 0, offset: 7, consumerGroup: "inventory-service" },
+  failedAt: "2030-01-01T10:00:00.000Z",
+  key: null,
+  payload: { decoded: false, hex: "00", error: "unknown magic byte" },
+  replays: [],
+};
+
+const deadLetters = {
+  list: async () => [LETTER],
+  get: async (id: string) => (id === LETTER.id ? LETTER : undefined),
+  replay: async () => ({
+    outcome: "replayed" as const,
+    letter: { ...LETTER, replays: [{ at: "2030-01-01T11:00:00.000Z", by: "admin", forced: false }] },
+  }),
+};
+
 function api() {
   const store = new InMemoryInventoryStore();
   return createInventoryHttpApp({
     store,
     inventory: new InventoryApplication({ store, route }),
+    // No change is announced: the stream sends its snapshot and ends.
+    changes: { watch: async function* () {} },
+    deadLetters,
     jwtSecret: SECRET,
     logger: createLogger("inventory-contract", "silent"),
     readiness: [],
@@ -52,12 +77,16 @@ describe("the inventory service's OpenAPI document", () => {
         .map((o) => o.name)
         .sort(),
     ).toEqual([
+      "GET /admin/dead-letters",
+      "GET /admin/dead-letters/{id}",
       "GET /health/live",
       "GET /health/ready",
       "GET /metrics",
       "GET /products",
+      "GET /products/stream",
       "GET /products/{sku}",
       "GET /reservations",
+      "POST /admin/dead-letters/{id}/replay",
       "POST /products",
       "POST /products/{sku}/adjustments",
     ]);

@@ -24,7 +24,10 @@ export type InventoryEnv = { Variables: RequestVariables & AuthVariables };
 export type ProductCommands = Pick<InventoryApplication, "createProduct" | "adjustStock">;
 
 /** What the HTTP API reads straight from the store. */
-export type InventoryReads = Pick<InventoryStore, "findProduct" | "listProducts" | "reservationsOfOrder">;
+export type InventoryReads = Pick<
+  InventoryStore,
+  "findProduct" | "findProducts" | "listProducts" | "reservationsOfOrder"
+>;
 
 /** The same SKU rule as the order service, so every SKU an order can name can exist here. */
 export const SKU = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

@@ -7,3 +7,5 @@ export const OUTBOX_LOCK_KEY = 0x5a6a_0002;
  * two-key space never collides with the one-key relay lock.
  */
 export const ORDER_REQUEST_LOCK_CLASS = 0x5a6b;
+/** NOTIFY channel of committed product changes: the payload is the changed SKUs joined by ",". */
+export const PRODUCT_CHANGED_CHANNEL = "inventory_product_changed";

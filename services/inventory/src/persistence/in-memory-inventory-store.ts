@@ -217,6 +217,14 @@ export class InMemoryInventoryStore implements InventoryStore {
     return product ? { ...product } : undefined;
   }
 
+  async findProducts(skus: readonly string[]): Promise<ProductRecord[]> {
+    const wanted = new Set(skus);
+    return [...this.tables.products.values()]
+      .filter((product) => wanted.has(product.sku))
+      .sort(bySku)
+      .map((product) => ({ ...product }));
+  }
+
   async listProducts(page: { limit: number; after?: string }): Promise<ProductRecord[]> {
     const after = page.after ?? "";
     return [...this.tables.products.values()]

@@ -75,6 +75,8 @@ export interface InventoryStore {
   /** Runs `work` in one transaction: committed when it returns, rolled back when it throws. */
   transaction<T>(work: (tx: InventoryTransaction) => Promise<T>): Promise<T>;
   findProduct(sku: string): Promise<ProductRecord | undefined>;
+  /** The products that exist among `skus`, in SKU order. */
+  findProducts(skus: readonly string[]): Promise<ProductRecord[]>;
   /** At most `limit` products in SKU order, after the SKU `after` when given. */
   listProducts(page: { limit: number; after?: string }): Promise<ProductRecord[]>;
   /** The reservations of an order, in SKU order. */

@@ -124,6 +124,10 @@ export const INVENTORY_SQL = {
 
   findProduct: `select sku, name, on_hand, reserved, updated_at from products where sku = $1`,
 
+  findProducts: `
+    select sku, name, on_hand, reserved, updated_at
+      from products where sku = any($1::text[]) order by sku`,
+
   /** Keyset pagination on the SKU; '' sorts before every SKU (which is never empty). */
   listProducts: `
     select sku, name, on_hand, reserved, updated_at
@@ -321,6 +325,11 @@ export class PgInventoryStore implements InventoryStore {
   async findProduct(sku: string): Promise<ProductRecord | undefined> {
     const [row] = await run<ProductRow>(this.pool, "findProduct", [sku]);
     return row ? productOf(row) : undefined;
+  }
+
+  async findProducts(skus: readonly string[]): Promise<ProductRecord[]> {
+    if (skus.length === 0) return [];
+    return (await run<ProductRow>(this.pool, "findProducts", [[...skus]])).map(productOf);
   }
 
   async listProducts(page: { limit: number; after?: string }): Promise<ProductRecord[]> {

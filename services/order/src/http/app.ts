@@ -1,4 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { type DeadLetterAdmin, deadLetterRoutes } from "@stocksaga/messaging";
 import { createHttpApp, type Logger, type ReadinessCheck, type Registry } from "@stocksaga/platform";
 import type { MiddlewareHandler } from "hono";
 import type { OrderApplication } from "../application/orders.js";
@@ -11,6 +12,8 @@ export function createOrderHttpApp(deps: {
   store: OrderStore;
   orders: OrderApplication;
   changes: OrderChangeFeed;
+  /** Dead letters of this service's consumer group for `/admin/dead-letters`; without it, not served. */
+  deadLetters?: Pick<DeadLetterAdmin, "list" | "get" | "replay">;
   jwtSecret: string;
   logger: Logger;
   readiness: readonly ReadinessCheck[];
@@ -18,6 +21,8 @@ export function createOrderHttpApp(deps: {
   metrics?: Registry;
   /** Per-client token buckets (requests per second, burst); bearer tokens are verified with `jwtSecret`. */
   rateLimit?: { perSecond: number; burst: number };
+  /** Origins whose browser pages may call the API (CORS_ORIGINS); without it, none. */
+  corsOrigins?: readonly string[];
   /** Admission control of POST /orders (see orderRoutes). */
   admission?: MiddlewareHandler;
 }): OpenAPIHono<OrderEnv> {
@@ -26,6 +31,7 @@ export function createOrderHttpApp(deps: {
     mapError: mapOrderError,
     readiness: deps.readiness,
     metrics: deps.metrics,
+    ...(deps.corsOrigins ? { corsOrigins: deps.corsOrigins } : {}),
     apiInfo: {
       title: "stocksaga order service",
       version: "1.0.0",
@@ -35,5 +41,11 @@ export function createOrderHttpApp(deps: {
     ...(deps.rateLimit ? { rateLimit: { ...deps.rateLimit, jwtSecret: deps.jwtSecret } } : {}),
   });
   app.route("/orders", orderRoutes(deps));
+  if (deps.deadLetters) {
+    app.route(
+      "/admin/dead-letters",
+      deadLetterRoutes({ deadLetters: deps.deadLetters, jwtSecret: deps.jwtSecret }),
+    );
+  }
   return app;
 }

@@ -1,3 +1,4 @@
+import type { DeadLetterView } from "@stocksaga/messaging";
 import { createLogger, createMetricsRegistry, issueToken } from "@stocksaga/platform";
 import {
   type DocumentedOperation,
@@ -16,6 +17,27 @@ import { createOrderHttpApp } from "./app.js";
 
 const SECRET = "contract-test-secret-of-at-least-32-chars";
 
+/** One dead letter, as the admin routes show it: found by the id its schema's example names. */
+const LETTER: DeadLetterView = {
+  id: "dead-letters-0-42",
+  reason: "undecodable",
+  detail: "unknown magic byte",
+  origin: { topic: "reservation-events", partition: 0, offset: 7, consumerGroup: "order-service" },
+  failedAt: "2030-01-01T10:00:00.000Z",
+  key: null,
+  payload: { decoded: false, hex: "00", error: "unknown magic byte" },
+  replays: [],
+};
+
+const deadLetters = {
+  list: async () => [LETTER],
+  get: async (id: string) => (id === LETTER.id ? LETTER : undefined),
+  replay: async () => ({
+    outcome: "replayed" as const,
+    letter: { ...LETTER, replays: [{ at: "2030-01-01T11:00:00.000Z", by: "admin", forced: false }] },
+  }),
+};
+
 /** No change is ever announced: a stream answers with the order as it stands, and ends when it is final. */
 const quietFeed = { subscribe: () => () => {}, onClose: () => () => {} } as unknown as OrderChangeFeed;
 
@@ -30,6 +52,7 @@ function api() {
     store,
     orders,
     changes: quietFeed,
+    deadLetters,
     jwtSecret: SECRET,
     logger: createLogger("order-contract", "silent"),
     readiness: [],
@@ -63,6 +86,8 @@ describe("the order service's OpenAPI document", () => {
         .map((o) => o.name)
         .sort(),
     ).toEqual([
+      "GET /admin/dead-letters",
+      "GET /admin/dead-letters/{id}",
       "GET /health/live",
       "GET /health/ready",
       "GET /metrics",
@@ -70,6 +95,7 @@ describe("the order service's OpenAPI document", () => {
       "GET /orders/{orderId}",
       "GET /orders/{orderId}/events",
       "GET /orders/{orderId}/timeline",
+      "POST /admin/dead-letters/{id}/replay",
       "POST /orders",
       "POST /orders/{orderId}/cancel",
     ]);
@@ -86,7 +112,8 @@ describe("the order service's OpenAPI document", () => {
 
   it("answers a generated valid request to every operation with a documented success", async () => {
     const app = api();
-    const token = await issueToken(SECRET, { sub: "contract-customer" });
+    // An admin: the dead-letter routes need the role, and an admin places and reads orders too.
+    const token = await issueToken(SECRET, { sub: "contract-admin", roles: ["admin"] });
     const given: Record<string, string> = {};
     const answered: string[] = [];
     for (const operation of operationsOf(document).sort(inLifeOrder)) {

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { type EventType, ROUTED_EVENT_TYPES, topicFor } from "@stocksaga/contracts";
 import type { Order } from "../domain/index.js";
 import type { OrderCursor, TimelineRecord } from "../persistence/order-store.js";
 
@@ -50,6 +51,9 @@ export const TimelineItemSchema = z
     eventId: z.uuid(),
     type: z.string().openapi({ example: "OrderRequested" }),
     direction: z.enum(["EMITTED", "RECEIVED"]),
+    topic: z.string().nullable().openapi({
+      description: "The Kafka topic the event travels on (the lane between the services); null for none.",
+    }),
     occurredAt: instant,
     recordedAt: instant,
     event: z.unknown().openapi({ description: "The integration event, as its Avro schema decodes to JSON." }),
@@ -84,11 +88,14 @@ export function viewOf(order: Order): OrderView {
   };
 }
 
+const ROUTED = new Set<string>(ROUTED_EVENT_TYPES);
+
 export function timelineItemOf(record: TimelineRecord): TimelineItem {
   return {
     eventId: record.eventId,
     type: record.type,
     direction: record.direction,
+    topic: ROUTED.has(record.type) ? topicFor(record.type as EventType) : null,
     occurredAt: record.occurredAt.toISOString(),
     recordedAt: record.recordedAt.toISOString(),
     event: record.event,

@@ -189,3 +189,40 @@ describe("GET /orders/:orderId/events", () => {
     expect(body).not.toContain("keep-alive");
   });
 });
+
+describe("CORS", () => {
+  const console = "http://127.0.0.1:3000";
+  const withCors = createOrderHttpApp({
+    store: untouchable as OrderStore,
+    orders: untouchable as OrderApplication,
+    changes: untouchable as OrderChangeFeed,
+    jwtSecret: secret,
+    logger: createLogger("test", "silent", new Writable({ write: (_c, _e, cb) => cb() })),
+    readiness: [],
+    corsOrigins: [console],
+  });
+
+  it("answers the console's preflight of POST /orders and nobody else's", async () => {
+    const ask = (origin: string) =>
+      withCors.request("/orders", {
+        method: "OPTIONS",
+        headers: {
+          origin,
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "authorization,content-type,idempotency-key",
+        },
+      });
+    const allowed = await ask(console);
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get("access-control-allow-origin")).toBe(console);
+    expect(allowed.headers.get("access-control-allow-headers")).toContain("Idempotency-Key");
+    expect((await ask("http://elsewhere.example")).headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("lets the console read a refusal and the exposed headers", async () => {
+    const res = await withCors.request("/orders", { headers: { origin: console } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("access-control-allow-origin")).toBe(console);
+    expect(res.headers.get("access-control-expose-headers")).toContain("Location");
+  });
+});

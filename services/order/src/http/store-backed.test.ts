@@ -76,9 +76,9 @@ describe("order routes on a store", () => {
     expect(list).toEqual({ items: [placed], nextCursor: null });
     const timeline = (await (
       await app.request(`/orders/${placed.orderId}/timeline`, { headers: await as("alice") })
-    ).json()) as { events: { type: string; direction: string }[] };
-    expect(timeline.events.map((event) => [event.type, event.direction])).toEqual([
-      ["OrderRequested", "EMITTED"],
+    ).json()) as { events: { type: string; direction: string; topic: string | null }[] };
+    expect(timeline.events.map((event) => [event.type, event.direction, event.topic])).toEqual([
+      ["OrderRequested", "EMITTED", "order-events"],
     ]);
 
     expect((await app.request(`/orders/${placed.orderId}`, { headers: await as("mallory") })).status).toBe(
