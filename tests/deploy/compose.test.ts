@@ -69,6 +69,7 @@ interface ComposeService {
   depends_on?: Record<string, { condition: string }>;
   environment?: Record<string, string | null>;
   command?: string[] | string;
+  volumes?: { source?: string; target?: string; read_only?: boolean }[];
 }
 
 function parsedConfig(): { services: Record<string, ComposeService> } {
@@ -147,5 +148,25 @@ describe("deploy/compose.yaml", () => {
     for (const name of ["order", "inventory"]) {
       expect(services[name]?.environment?.OTEL_EXPORTER_OTLP_ENDPOINT, name).toBe("http://jaeger:4318");
     }
+  });
+
+  it("runs Prometheus with the scrape config and alert rules, and Grafana provisioned with the dashboard", () => {
+    const { services } = parsedConfig();
+    const mounts = (name: string) =>
+      Object.fromEntries(
+        (services[name]?.volumes ?? []).map((v) => [v.target, v.source?.replace(`${repoRoot}/`, "")]),
+      );
+    expect(mounts("prometheus")).toMatchObject({
+      "/etc/prometheus/prometheus.yml": "deploy/observability/prometheus/prometheus.yml",
+      "/etc/prometheus/alerts.yml": "deploy/observability/prometheus/alerts.yml",
+    });
+    expect([services.prometheus?.command ?? []].flat()).toContain(
+      "--config.file=/etc/prometheus/prometheus.yml",
+    );
+    expect(mounts("grafana")).toMatchObject({
+      "/etc/grafana/provisioning": "deploy/observability/grafana/provisioning",
+      "/var/lib/grafana/dashboards": "deploy/observability/grafana/dashboards",
+    });
+    expect(services.grafana?.depends_on?.prometheus?.condition).toBe("service_healthy");
   });
 });

@@ -207,4 +207,18 @@ describe("deploy/k8s", () => {
       expect(config, key).toHaveProperty(key);
     }
   });
+
+  it("asks Prometheus to scrape each service's /metrics on its container port", () => {
+    const deployments = ofKind("Deployment");
+    expect(deployments.length).toBeGreaterThan(0);
+    for (const { manifest } of deployments) {
+      const annotations = manifest.spec.template.metadata.annotations ?? {};
+      const ports = (manifest.spec.template.spec.containers as Manifest[]).flatMap((c) =>
+        (c.ports ?? []).map((p: Manifest) => String(p.containerPort)),
+      );
+      expect(annotations["prometheus.io/scrape"], manifest.metadata.name).toBe("true");
+      expect(annotations["prometheus.io/path"], manifest.metadata.name).toBe("/metrics");
+      expect(ports, manifest.metadata.name).toContain(annotations["prometheus.io/port"]);
+    }
+  });
 });

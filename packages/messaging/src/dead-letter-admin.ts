@@ -1,19 +1,9 @@
 import type { DeadLetterIndex, IndexedDeadLetter } from "./dead-letter-index.js";
 
-/** A dead letter as the admin API shows it. */
-export interface DeadLetterView {
-  id: string;
-  reason: string;
-  detail: string;
-  origin: { topic: string; partition: number; offset: number; consumerGroup: string };
-  failedAt: string;
-  /** The message key as UTF-8 text, or null. */
-  key: string | null;
-  payload:
-    | { decoded: true; schemaId: number; type: string; value: unknown }
-    | { decoded: false; hex: string; error: string };
-  replays: { at: string; by: string; forced: boolean }[];
-}
+import type { DeadLetterView } from "./dead-letter-routes.js";
+
+/** A dead letter as the admin API shows it (its schema is in dead-letter-routes.ts). */
+export type { DeadLetterView };
 
 export type ReplayOutcome =
   | { outcome: "replayed"; letter: DeadLetterView }

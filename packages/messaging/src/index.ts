@@ -27,7 +27,6 @@ export { DeadLetterIndex, type IndexedDeadLetter } from "./dead-letter-index.js"
 export { DeadLetterIndexer, deadLetterOf } from "./dead-letter-indexer.js";
 export {
   ALREADY_REPLAYED_PROBLEM,
-  deadLetterOpenApi,
   deadLetterRoutes,
   deadLetterSchemas,
 } from "./dead-letter-routes.js";

@@ -10,12 +10,12 @@ import {
   createHttpApp,
   MAX_BODY_BYTES,
   type RequestVariables,
-  readJsonBody,
   requestErrorResponse,
   TokenBuckets,
 } from "./http.js";
 import { createLogger } from "./logger.js";
 import type { Problem } from "./problem.js";
+import { readJsonBody } from "./validation.js";
 
 const silent = createLogger("test", "silent", new Writable({ write: (_c, _e, cb) => cb() }));
 

@@ -1,17 +1,18 @@
 import { randomUUID } from "node:crypto";
 import type { Duplex } from "node:stream";
-import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { createRoute, OpenAPIHono, z as zod } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
-import type { z } from "zod";
+import { serveApiReference } from "./api-reference.js";
 import { verifyToken } from "./auth.js";
 import { corsPolicy } from "./cors.js";
-import { apiReferencePage, type OpenApiDocument } from "./docs.js";
 import { type RequestTrace, traceRequests } from "./http-tracing.js";
 import type { Logger } from "./logger.js";
-import { httpMetrics, metricsHandler, type Registry } from "./metrics.js";
-import { type FieldError, type Problem, ProblemError, problemResponse, problemTypes } from "./problem.js";
+import { httpMetrics, type Registry } from "./metrics.js";
+import { validationHook } from "./openapi.js";
+import { type Problem, ProblemError, problemResponse, problemTypes } from "./problem.js";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -26,7 +27,13 @@ export interface RateLimit {
 
 /** Paths that orchestrators, scrapers and readers of the docs call: never throttled. */
 function exemptFromRateLimit(path: string): boolean {
-  return path.startsWith("/health/") || path === "/metrics" || path === "/docs" || path === "/openapi.json";
+  return (
+    path.startsWith("/health/") ||
+    path === "/metrics" ||
+    path === "/docs" ||
+    path.startsWith("/docs/") ||
+    path === "/openapi.json"
+  );
 }
 
 /**
@@ -118,6 +125,55 @@ export interface ReadinessCheck {
   check: () => Promise<boolean>;
 }
 
+export type ApiInfo = {
+  title: string;
+  version: string;
+  description?: string;
+};
+
+const HealthSchema = zod
+  .object({
+    status: zod.enum(["UP", "DOWN"]),
+    checks: zod.record(zod.string(), zod.enum(["UP", "DOWN"])).optional(),
+  })
+  .openapi("Health");
+
+const liveRoute = createRoute({
+  method: "get",
+  path: "/health/live",
+  tags: ["operations"],
+  summary: "Liveness: the process answers",
+  security: [],
+  responses: { 200: { description: "Alive.", content: { "application/json": { schema: HealthSchema } } } },
+});
+
+const readyRoute = createRoute({
+  method: "get",
+  path: "/health/ready",
+  tags: ["operations"],
+  summary: "Readiness: every dependency answers",
+  security: [],
+  responses: {
+    200: { description: "Ready; each check UP.", content: { "application/json": { schema: HealthSchema } } },
+    503: { description: "A check is DOWN.", content: { "application/json": { schema: HealthSchema } } },
+  },
+});
+
+const metricsRoute = createRoute({
+  method: "get",
+  path: "/metrics",
+  tags: ["operations"],
+  summary: "Prometheus metrics (text exposition format)",
+  description: "No token: expose it on an internal network only.",
+  security: [],
+  responses: {
+    200: {
+      description: "Every metric of the service.",
+      content: { "text/plain": { schema: zod.string() } },
+    },
+  },
+});
+
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
@@ -134,12 +190,15 @@ export function createHttpApp<Env extends { Variables: RequestVariables }>(optio
   rateLimit?: RateLimit;
   /** Serves `GET /metrics` (no token: an internal network's concern) and times every request. */
   metrics?: Registry;
-  /** Served as `GET /openapi.json`, and rendered as the reference page `GET /docs`. */
-  openApi?: OpenApiDocument;
+  /**
+   * The API's title and description: `GET /openapi.json` serves the OpenAPI 3.1 document of every
+   * route declared with `createRoute`, and `GET /docs` an interactive reference of it.
+   */
+  apiInfo?: ApiInfo;
   /** Origins whose pages may call the API from a browser (CORS); without it, none. */
   corsOrigins?: readonly string[];
-}): Hono<Env> {
-  const app = new Hono<Env>();
+}): OpenAPIHono<Env> {
+  const app = new OpenAPIHono<Env>({ defaultHook: validationHook<Env>() });
   const timeRequest = options.metrics ? httpMetrics(options.metrics) : undefined;
 
   const requestContext: MiddlewareHandler<Env> = async (c, next) => {
@@ -189,8 +248,8 @@ export function createHttpApp<Env extends { Variables: RequestVariables }>(optio
     }),
   );
 
-  app.get("/health/live", (c) => c.json({ status: "UP" }));
-  app.get("/health/ready", async (c) => {
+  app.openapi(liveRoute, (c) => c.json({ status: "UP" as const }, 200));
+  app.openapi(readyRoute, async (c) => {
     const results = await Promise.all(
       (options.readiness ?? []).map(async ({ name, check }) => {
         try {
@@ -202,14 +261,35 @@ export function createHttpApp<Env extends { Variables: RequestVariables }>(optio
     );
     const checks = Object.fromEntries(results);
     const up = results.every(([, state]) => state === "UP");
-    return c.json({ status: up ? "UP" : "DOWN", checks }, up ? 200 : 503);
+    return up
+      ? c.json({ status: "UP" as const, checks }, 200)
+      : c.json({ status: "DOWN" as const, checks }, 503);
   });
 
-  if (options.metrics) app.get("/metrics", metricsHandler(options.metrics));
-  const { openApi } = options;
-  if (openApi) {
-    app.get("/openapi.json", (c) => c.json(openApi));
-    app.get("/docs", (c) => c.html(apiReferencePage(openApi)));
+  const { metrics } = options;
+  if (metrics) {
+    app.openapi(metricsRoute, async (c) =>
+      c.text(await metrics.metrics(), 200, { "content-type": metrics.contentType }),
+    );
+  }
+  const { apiInfo } = options;
+  if (apiInfo) {
+    app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+      type: "http",
+      scheme: "bearer",
+      bearerFormat: "JWT",
+    });
+    // Routes are added after the frame: the document is generated at its first request, then kept.
+    let document: unknown;
+    app.get("/openapi.json", (c) => {
+      document ??= app.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: apiInfo,
+        security: [{ bearer: [] }],
+      });
+      return c.json(document);
+    });
+    serveApiReference(app as never, apiInfo.title);
   }
 
   app.notFound((c) =>
@@ -237,6 +317,9 @@ export function createHttpApp<Env extends { Variables: RequestVariables }>(optio
         { ...problemTypes.unavailable, detail: "Too busy to take this request now; retry shortly." },
         { "retry-after": "1" },
       );
+    }
+    if (error instanceof HTTPException && error.status === 415) {
+      return problemResponse(c, { ...problemTypes.unsupportedMediaType, detail: error.message });
     }
     if (error instanceof HTTPException && error.status < 500) {
       return problemResponse(c, { ...problemTypes.validation, status: error.status, detail: error.message });
@@ -316,100 +399,4 @@ function isOverload(error: unknown): boolean {
     code === "P2024" ||
     (code === "P2028" && typeof message === "string" && message.includes("Unable to start a transaction"))
   );
-}
-
-/** JSON Pointer (RFC 6901) for a zod issue path. */
-function pointer(path: readonly PropertyKey[]): string {
-  return `/${path.map((p) => String(p).replaceAll("~", "~0").replaceAll("/", "~1")).join("/")}`;
-}
-
-export function fieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((issue) => {
-    if (issue.code === "unrecognized_keys") {
-      return { pointer: pointer(issue.path), detail: `unknown field(s): ${issue.keys.join(", ")}` };
-    }
-    return { pointer: pointer(issue.path), detail: issue.message };
-  });
-}
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/**
- * The first string (value or key) of a parsed body that no database column can hold as sent:
- * PostgreSQL text refuses U+0000, and a lone surrogate is not Unicode (it would be stored as
- * U+FFFD). Iterative, since a 64 KiB body can nest thousands of levels deep.
- */
-function unstorableString(body: unknown): FieldError | undefined {
-  interface Step {
-    value: unknown;
-    key?: string | number;
-    parent?: Step;
-  }
-  const pathOf = (step: Step | undefined): (string | number)[] => {
-    const path: (string | number)[] = [];
-    for (let at = step; at && at.key !== undefined; at = at.parent) path.unshift(at.key);
-    return path;
-  };
-  const problem = (text: string) =>
-    text.includes("\u0000")
-      ? "must not contain the NUL character (U+0000)"
-      : LONE_SURROGATE.test(text)
-        ? "must be well-formed Unicode (no lone surrogate)"
-        : undefined;
-  const stack: Step[] = [{ value: body }];
-  for (let step = stack.pop(); step; step = stack.pop()) {
-    const { value } = step;
-    if (typeof value === "string") {
-      const detail = problem(value);
-      if (detail) return { pointer: pointer(pathOf(step)), detail };
-    } else if (Array.isArray(value)) {
-      for (let index = 0; index < value.length; index++)
-        stack.push({ value: value[index], key: index, parent: step });
-    } else if (value !== null && typeof value === "object") {
-      for (const [key, child] of Object.entries(value)) {
-        const detail = problem(key);
-        if (detail) return { pointer: pointer(pathOf(step)), detail: `a field name ${detail}` };
-        stack.push({ value: child, key, parent: step });
-      }
-    }
-  }
-  return undefined;
-}
-
-/** Reads and validates a JSON body: 415 for another media type, 400 for bad JSON or invalid fields. */
-export async function readJsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
-  const contentType = c.req.header("content-type") ?? "";
-  if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType)) {
-    throw new ProblemError(
-      "unsupportedMediaType",
-      `Send Content-Type: application/json (got "${contentType.slice(0, 100)}").`,
-    );
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(await c.req.text());
-  } catch {
-    throw new ProblemError("malformedBody");
-  }
-  const unstorable = unstorableString(body);
-  if (unstorable) {
-    throw new ProblemError("validation", "One or more fields are invalid.", { errors: [unstorable] });
-  }
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    throw new ProblemError("validation", "One or more fields are invalid.", {
-      errors: fieldErrors(result.error),
-    });
-  }
-  return result.data;
-}
-
-export function parseQuery<T>(c: Context, schema: z.ZodType<T>): T {
-  const result = schema.safeParse(c.req.query());
-  if (!result.success) {
-    throw new ProblemError("validation", "One or more query parameters are invalid.", {
-      errors: fieldErrors(result.error),
-    });
-  }
-  return result.data;
 }

@@ -24,22 +24,13 @@ export {
 } from "./config.js";
 export { CORS_ALLOWED_HEADERS, CORS_ALLOWED_METHODS, CORS_EXPOSED_HEADERS, corsPolicy } from "./cors.js";
 export {
-  apiReferencePage,
-  type OpenApiDocument,
-  type OpenApiOperation,
-  problemJson,
-  problemSchema,
-} from "./docs.js";
-export {
+  type ApiInfo,
   answerClientErrors,
   createHttpApp,
   type ErrorMapper,
-  fieldErrors,
   MAX_BODY_BYTES,
-  parseQuery,
   type ReadinessCheck,
   type RequestVariables,
-  readJsonBody,
   requestErrorResponse,
 } from "./http.js";
 export { type RequestTrace, traceRequests } from "./http-tracing.js";
@@ -56,6 +47,16 @@ export {
   Registry,
   routeOf,
 } from "./metrics.js";
+export {
+  adminProblems,
+  authProblems,
+  bodyProblems,
+  createRoutes,
+  jsonBody,
+  ProblemSchema,
+  problem,
+  validationHook,
+} from "./openapi.js";
 export {
   type FieldError,
   type Problem,
@@ -86,3 +87,4 @@ export {
   tracer,
   withTraceId,
 } from "./tracing.js";
+export { fieldErrors, parseQuery, readJsonBody, readJsonText } from "./validation.js";

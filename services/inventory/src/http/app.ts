@@ -1,8 +1,7 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { type DeadLetterAdmin, deadLetterRoutes } from "@stocksaga/messaging";
 import { createHttpApp, type Logger, type ReadinessCheck, type Registry } from "@stocksaga/platform";
-import type { Hono } from "hono";
 import { mapInventoryError } from "./errors.js";
-import { inventoryOpenApi } from "./openapi.js";
 import { type ProductChanges, productStreamRoutes } from "./product-stream.js";
 import { type InventoryEnv, type InventoryReads, type ProductCommands, productRoutes } from "./products.js";
 import { reservationRoutes } from "./reservations.js";
@@ -23,14 +22,19 @@ export function createInventoryHttpApp(deps: {
   rateLimit?: { perSecond: number; burst: number };
   /** Origins whose browser pages may call the API (CORS_ORIGINS); without it, none. */
   corsOrigins?: readonly string[];
-}): Hono<InventoryEnv> {
+}): OpenAPIHono<InventoryEnv> {
   const app = createHttpApp<InventoryEnv>({
     logger: deps.logger,
     mapError: mapInventoryError,
     readiness: deps.readiness,
     metrics: deps.metrics,
     ...(deps.corsOrigins ? { corsOrigins: deps.corsOrigins } : {}),
-    openApi: inventoryOpenApi,
+    apiInfo: {
+      title: "stocksaga inventory service",
+      version: "1.0.0",
+      description:
+        'Products and their stock, and the reservations orders hold. Reading stock needs no token; creating products, adjusting stock and reading reservations need `Authorization: Bearer <JWT>` (HS256) with `roles: ["admin"]`. Errors are `application/problem+json` (RFC 9457).',
+    },
     ...(deps.rateLimit ? { rateLimit: { ...deps.rateLimit, jwtSecret: deps.jwtSecret } } : {}),
   });
   // Before `/products/:sku`, which would take "stream" for a SKU.

@@ -1,6 +1,6 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Change } from "@stocksaga/messaging";
-import { authenticate } from "@stocksaga/platform";
-import { Hono } from "hono";
+import { authenticate, authProblems, createRoutes } from "@stocksaga/platform";
 import { streamSSE } from "hono/streaming";
 import type { ProductRecord } from "../persistence/inventory-store.js";
 import type { InventoryEnv, InventoryReads } from "./products.js";
@@ -26,6 +26,29 @@ async function everyProduct(store: ProductStreamReads): Promise<ProductRecord[]>
   }
 }
 
+const productStreamRoute = createRoute({
+  method: "get",
+  path: "/",
+  tags: ["products"],
+  summary: "Live catalogue (Server-Sent Events)",
+  description:
+    "Any valid token. `event: snapshot` first, with `{ items: Product[] }` (every product, in SKU order); then `event: product` with a Product each time a committed change (creation, adjustment, reservation, commit, release, expiry) alters it; `: keep-alive` comments every 15 s, at which the catalogue is re-read and whatever differs is sent.",
+  responses: {
+    200: {
+      description: "A stream of `snapshot` and `product` events.",
+      content: {
+        "text/event-stream": {
+          schema: z.string().openapi({
+            example:
+              'event: snapshot\ndata: {"items":[…]}\n\nevent: product\ndata: {"sku":"SKU-RED-MUG",…}\n\n',
+          }),
+        },
+      },
+    },
+    ...authProblems,
+  },
+});
+
 /**
  * `GET /products/stream` (any valid token): one `snapshot` event with every product, then a
  * `product` event whenever a committed change alters one. Changes are announced after their commit,
@@ -36,11 +59,11 @@ export function productStreamRoutes(deps: {
   changes: ProductChanges;
   jwtSecret: string;
   keepAliveMs?: number;
-}): Hono<InventoryEnv> {
-  const app = new Hono<InventoryEnv>();
+}): OpenAPIHono<InventoryEnv> {
+  const app = createRoutes<InventoryEnv>();
   const keepAliveMs = deps.keepAliveMs ?? PRODUCT_STREAM_KEEP_ALIVE_MS;
 
-  app.get("/", authenticate(deps.jwtSecret), async (c) => {
+  app.openapi({ ...productStreamRoute, middleware: [authenticate(deps.jwtSecret)] }, async (c) => {
     const ended = new AbortController();
     // Watching starts before the snapshot is read: a change committed in between is not lost.
     const changes = deps.changes.watch({ keepAliveMs, signal: ended.signal });

@@ -1,17 +1,19 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import {
   type AuthVariables,
+  adminProblems,
   authenticate,
+  bodyProblems,
+  createRoutes,
+  jsonBody,
   ProblemError,
-  parseQuery,
+  problem,
   type RequestVariables,
-  readJsonBody,
   requireAdmin,
 } from "@stocksaga/platform";
-import { Hono } from "hono";
-import { z } from "zod";
 import type { InventoryApplication } from "../application/inventory.js";
 import type { InventoryStore } from "../persistence/inventory-store.js";
-import { decodeCursor, pageOfProducts, viewOfProduct } from "./views.js";
+import { decodeCursor, ProductPageSchema, ProductSchema, pageOfProducts, viewOfProduct } from "./views.js";
 
 export type InventoryEnv = { Variables: RequestVariables & AuthVariables };
 
@@ -30,14 +32,15 @@ export const PRODUCT_LIMITS = { maxOnHand: 1_000_000, maxDelta: 1_000_000, maxTe
 
 const sku = z
   .string()
-  .regex(SKU, "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+  .regex(SKU, "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+  .openapi({ example: "SKU-RED-MUG" });
 const text = z
   .string()
   .trim()
   .min(1, "must not be empty")
   .max(PRODUCT_LIMITS.maxText, `must be at most ${PRODUCT_LIMITS.maxText} characters`);
 
-export const createProductBody = z
+export const CreateProductSchema = z
   .object({
     sku,
     name: text,
@@ -47,42 +50,120 @@ export const createProductBody = z
       .min(0, "must be 0 or more")
       .max(PRODUCT_LIMITS.maxOnHand, `must be at most ${PRODUCT_LIMITS.maxOnHand}`),
   })
-  .strict();
+  .strict()
+  .openapi("CreateProduct");
 
-export const adjustStockBody = z
+export const AdjustStockSchema = z
   .object({
     delta: z
       .number()
       .int("must be a whole number")
       .min(-PRODUCT_LIMITS.maxDelta, `must be at least -${PRODUCT_LIMITS.maxDelta}`)
       .max(PRODUCT_LIMITS.maxDelta, `must be at most ${PRODUCT_LIMITS.maxDelta}`)
-      .refine((delta) => delta !== 0, "must not be 0"),
-    reason: text,
+      .refine((delta) => delta !== 0, "must not be 0")
+      .openapi({ description: "Units to add (or take away, negative); not 0.", example: 5 }),
+    reason: text.openapi({ example: "damaged" }),
   })
-  .strict();
+  .strict()
+  .openapi("AdjustStock");
 
 const listQuery = z
   .object({
-    limit: z.coerce.number().int().min(1).max(100).default(20),
-    cursor: z.string().max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ type: "integer" }),
+    cursor: z.string().max(200).optional().openapi({ description: "`nextCursor` of the previous page." }),
   })
   .strict();
 
-function notFound(skuText: string): ProblemError {
-  return new ProblemError("notFound", `Product ${skuText.slice(0, 64)} does not exist.`);
-}
+/** A SKU that breaks the rule cannot exist: 404 without asking the database. */
+const SkuParam = z.object({
+  sku: sku.openapi({
+    param: { description: "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit." },
+  }),
+});
+
+const productJson = (description: string) => ({
+  description,
+  content: { "application/json": { schema: ProductSchema } },
+});
+
+const noProduct = problem("No such product.");
+
+const createProductRoute = createRoute({
+  method: "post",
+  path: "/",
+  tags: ["products"],
+  summary: "Create a product (admin)",
+  description: "name 1-200 characters, onHand a whole number from 0 to 1,000,000.",
+  request: { body: { required: true, content: { "application/json": { schema: CreateProductSchema } } } },
+  responses: {
+    201: {
+      ...productJson("Created."),
+      headers: z.object({ location: z.string().openapi({ description: "The product's URL." }) }),
+    },
+    ...bodyProblems,
+    ...adminProblems,
+    409: problem("A product with this SKU exists."),
+  },
+});
+
+const listProductsRoute = createRoute({
+  method: "get",
+  path: "/",
+  tags: ["products"],
+  summary: "List products in SKU order",
+  security: [],
+  request: { query: listQuery },
+  responses: {
+    200: {
+      description: "A page of products.",
+      content: { "application/json": { schema: ProductPageSchema } },
+    },
+    400: problem("Invalid query, or a cursor this API never gave out."),
+  },
+});
+
+const getProductRoute = createRoute({
+  method: "get",
+  path: "/{sku}",
+  tags: ["products"],
+  summary: "One product's stock",
+  security: [],
+  request: { params: SkuParam },
+  responses: { 200: productJson("The product."), 404: noProduct },
+});
+
+const adjustStockRoute = createRoute({
+  method: "post",
+  path: "/{sku}/adjustments",
+  tags: ["products"],
+  summary: "Adjust stock on hand (admin)",
+  description:
+    "delta a whole number other than 0 within ±1,000,000; reason 1-200 characters. Emits StockAdjusted (and ProductOutOfStock when nothing is left available).",
+  request: {
+    params: SkuParam,
+    body: { required: true, content: { "application/json": { schema: AdjustStockSchema } } },
+  },
+  responses: {
+    200: productJson("The product after the adjustment."),
+    ...bodyProblems,
+    ...adminProblems,
+    404: noProduct,
+    409: problem("The delta would leave fewer units on hand than are reserved."),
+  },
+});
 
 /** Reading stock needs no token; creating products and adjusting stock needs the admin role. */
 export function productRoutes(deps: {
   store: Pick<InventoryReads, "findProduct" | "listProducts">;
   inventory: ProductCommands;
   jwtSecret: string;
-}): Hono<InventoryEnv> {
-  const app = new Hono<InventoryEnv>();
-  const admin = [authenticate(deps.jwtSecret), requireAdmin] as const;
+}): OpenAPIHono<InventoryEnv> {
+  const app = createRoutes<InventoryEnv>();
+  // Authentication before the schemas: a bad token is 401 whatever it was sent with.
+  const admin = [authenticate(deps.jwtSecret), requireAdmin, jsonBody()];
 
-  app.post("/", ...admin, async (c) => {
-    const body = await readJsonBody(c, createProductBody);
+  app.openapi({ ...createProductRoute, middleware: admin }, async (c) => {
+    const body = c.req.valid("json");
     const product = await deps.inventory.createProduct({
       ...body,
       traceparent: c.var.trace.traceparent,
@@ -91,8 +172,8 @@ export function productRoutes(deps: {
     return c.json(viewOfProduct(product), 201);
   });
 
-  app.get("/", async (c) => {
-    const query = parseQuery(c, listQuery);
+  app.openapi(listProductsRoute, async (c) => {
+    const query = c.req.valid("query");
     const after = query.cursor !== undefined ? decodeCursor(query.cursor, (s) => SKU.test(s)) : undefined;
     if (query.cursor !== undefined && after === undefined) {
       throw new ProblemError("validation", "The cursor is not one this API gave out.", {
@@ -100,21 +181,19 @@ export function productRoutes(deps: {
       });
     }
     const read = await deps.store.listProducts({ limit: query.limit + 1, ...(after ? { after } : {}) });
-    return c.json(pageOfProducts(read, query.limit));
+    return c.json(pageOfProducts(read, query.limit), 200);
   });
 
-  app.get("/:sku", async (c) => {
-    const requested = c.req.param("sku");
-    // A SKU that breaks the rule cannot exist: no need to ask the database.
-    const product = SKU.test(requested) ? await deps.store.findProduct(requested) : undefined;
-    if (!product) throw notFound(requested);
-    return c.json(viewOfProduct(product));
+  app.openapi(getProductRoute, async (c) => {
+    const { sku: requested } = c.req.valid("param");
+    const product = await deps.store.findProduct(requested);
+    if (!product) throw new ProblemError("notFound", `Product ${requested} does not exist.`);
+    return c.json(viewOfProduct(product), 200);
   });
 
-  app.post("/:sku/adjustments", ...admin, async (c) => {
-    const requested = c.req.param("sku");
-    if (!SKU.test(requested)) throw notFound(requested);
-    const body = await readJsonBody(c, adjustStockBody);
+  app.openapi({ ...adjustStockRoute, middleware: admin }, async (c) => {
+    const { sku: requested } = c.req.valid("param");
+    const body = c.req.valid("json");
     const product = await deps.inventory.adjustStock({
       sku: requested,
       delta: body.delta,
@@ -122,7 +201,7 @@ export function productRoutes(deps: {
       actor: c.var.principal.customerId,
       traceparent: c.var.trace.traceparent,
     });
-    return c.json(viewOfProduct(product));
+    return c.json(viewOfProduct(product), 200);
   });
 
   return app;

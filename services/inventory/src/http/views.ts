@@ -1,30 +1,52 @@
-import type { ReservationStatus } from "../domain/index.js";
+import { z } from "@hono/zod-openapi";
 import type { ProductRecord, ReservationRecord } from "../persistence/inventory-store.js";
 
-export interface ProductView {
-  sku: string;
-  name: string;
-  onHand: number;
-  reserved: number;
-  available: number;
-  updatedAt: string;
-}
+const instant = z.iso.datetime({ offset: true });
 
-export interface ReservationView {
-  reservationId: string;
-  orderId: string;
-  sku: string;
-  quantity: number;
-  status: ReservationStatus;
-  expiresAt: string;
-  createdAt: string;
-  updatedAt: string;
-}
+export const ProductSchema = z
+  .object({
+    sku: z.string().openapi({ example: "SKU-RED-MUG" }),
+    name: z.string(),
+    onHand: z.number().int().min(0),
+    reserved: z.number().int().min(0),
+    available: z.number().int().min(0).openapi({ description: "onHand - reserved" }),
+    updatedAt: instant,
+  })
+  .openapi("Product");
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+export type ProductView = z.infer<typeof ProductSchema>;
+
+export const ProductPageSchema = z
+  .object({
+    items: z.array(ProductSchema),
+    nextCursor: z
+      .string()
+      .nullable()
+      .openapi({ description: "Pass as `cursor` for the next page; null on the last." }),
+  })
+  .openapi("ProductPage");
+
+export const ReservationSchema = z
+  .object({
+    reservationId: z.uuid(),
+    orderId: z.uuid(),
+    sku: z.string(),
+    quantity: z.number().int().min(1),
+    status: z.enum(["ACTIVE", "COMMITTED", "RELEASED", "EXPIRED"]),
+    expiresAt: instant,
+    createdAt: instant,
+    updatedAt: instant,
+  })
+  .openapi("Reservation");
+
+export type ReservationView = z.infer<typeof ReservationSchema>;
+
+export const ReservationsOfOrderSchema = z
+  .object({
+    orderId: z.uuid(),
+    items: z.array(ReservationSchema).openapi({ description: "Empty when the order holds none." }),
+  })
+  .openapi("ReservationsOfOrder");
 
 export function viewOfProduct(product: ProductRecord): ProductView {
   return {
@@ -61,7 +83,10 @@ export function decodeCursor(text: string, isSku: (value: string) => boolean): s
 }
 
 /** A page of `limit` products from one more than that read: the extra one says a next page exists. */
-export function pageOfProducts(read: readonly ProductRecord[], limit: number): Page<ProductView> {
+export function pageOfProducts(
+  read: readonly ProductRecord[],
+  limit: number,
+): z.infer<typeof ProductPageSchema> {
   const items = read.slice(0, limit);
   const last = items.at(-1);
   return {

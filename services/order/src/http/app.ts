@@ -1,11 +1,11 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { type DeadLetterAdmin, deadLetterRoutes } from "@stocksaga/messaging";
 import { createHttpApp, type Logger, type ReadinessCheck, type Registry } from "@stocksaga/platform";
-import type { Hono, MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
 import type { OrderApplication } from "../application/orders.js";
 import type { OrderChangeFeed } from "../persistence/order-changes.js";
 import type { OrderStore } from "../persistence/order-store.js";
 import { mapOrderError } from "./errors.js";
-import { orderOpenApi } from "./openapi.js";
 import { type OrderEnv, orderRoutes } from "./orders.js";
 
 export function createOrderHttpApp(deps: {
@@ -25,14 +25,19 @@ export function createOrderHttpApp(deps: {
   corsOrigins?: readonly string[];
   /** Admission control of POST /orders (see orderRoutes). */
   admission?: MiddlewareHandler;
-}): Hono<OrderEnv> {
+}): OpenAPIHono<OrderEnv> {
   const app = createHttpApp<OrderEnv>({
     logger: deps.logger,
     mapError: mapOrderError,
     readiness: deps.readiness,
     metrics: deps.metrics,
     ...(deps.corsOrigins ? { corsOrigins: deps.corsOrigins } : {}),
-    openApi: orderOpenApi,
+    apiInfo: {
+      title: "stocksaga order service",
+      version: "1.0.0",
+      description:
+        'Place orders against limited stock and follow them through the saga. Order routes need `Authorization: Bearer <JWT>` (HS256; `sub` is the customer; `roles: ["admin"]` sees every order). Errors are `application/problem+json` (RFC 9457).',
+    },
     ...(deps.rateLimit ? { rateLimit: { ...deps.rateLimit, jwtSecret: deps.jwtSecret } } : {}),
   });
   app.route("/orders", orderRoutes(deps));

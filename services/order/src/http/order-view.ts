@@ -1,26 +1,70 @@
+import { z } from "@hono/zod-openapi";
 import { type EventType, ROUTED_EVENT_TYPES, topicFor } from "@stocksaga/contracts";
-import type { Order, OrderStatus } from "../domain/index.js";
+import type { Order } from "../domain/index.js";
 import type { OrderCursor, TimelineRecord } from "../persistence/order-store.js";
 
+export const ORDER_STATUSES = ["PENDING", "CONFIRMED", "ADJUSTED", "REJECTED", "CANCELLED"] as const;
+export const FULFILMENTS = ["PARTIAL", "ALL_OR_NOTHING"] as const;
+
+const instant = z.iso.datetime({ offset: true });
+
+export const OrderSchema = z
+  .object({
+    orderId: z.uuid(),
+    customerId: z.string(),
+    status: z.enum(ORDER_STATUSES),
+    fulfilment: z.enum(FULFILMENTS),
+    reason: z
+      .string()
+      .nullable()
+      .openapi({ description: "Why it was rejected (an OrderRejected reason) or cancelled (free text)." }),
+    items: z.array(
+      z.object({
+        sku: z.string(),
+        requestedQuantity: z.number().int(),
+        confirmedQuantity: z.number().int().nullable().openapi({ description: "null until answered." }),
+        status: z.enum(["PENDING", "RESERVED", "PARTIAL", "REJECTED"]),
+        reason: z.string().nullable(),
+      }),
+    ),
+    decisionDeadline: instant,
+    createdAt: instant,
+    updatedAt: instant,
+  })
+  .openapi("Order");
+
 /** An order as the API shows it. */
-export interface OrderView {
-  orderId: string;
-  customerId: string;
-  status: OrderStatus;
-  fulfilment: "PARTIAL" | "ALL_OR_NOTHING";
-  /** Why it was rejected (an OrderRejected reason) or cancelled (free text); null otherwise. */
-  reason: string | null;
-  items: {
-    sku: string;
-    requestedQuantity: number;
-    confirmedQuantity: number | null;
-    status: "PENDING" | "RESERVED" | "PARTIAL" | "REJECTED";
-    reason: string | null;
-  }[];
-  decisionDeadline: string;
-  createdAt: string;
-  updatedAt: string;
-}
+export type OrderView = z.infer<typeof OrderSchema>;
+
+export const OrderPageSchema = z
+  .object({
+    items: z.array(OrderSchema),
+    nextCursor: z
+      .string()
+      .nullable()
+      .openapi({ description: "Pass as `cursor` for the next page; null on the last." }),
+  })
+  .openapi("OrderPage");
+
+export const TimelineItemSchema = z
+  .object({
+    eventId: z.uuid(),
+    type: z.string().openapi({ example: "OrderRequested" }),
+    direction: z.enum(["EMITTED", "RECEIVED"]),
+    topic: z.string().nullable().openapi({
+      description: "The Kafka topic the event travels on (the lane between the services); null for none.",
+    }),
+    occurredAt: instant,
+    recordedAt: instant,
+    event: z.unknown().openapi({ description: "The integration event, as its Avro schema decodes to JSON." }),
+  })
+  .openapi("TimelineItem");
+
+export type TimelineItem = z.infer<typeof TimelineItemSchema>;
+
+export const TimelineSchema = z
+  .object({ orderId: z.uuid(), events: z.array(TimelineItemSchema) })
+  .openapi("Timeline");
 
 export function viewOf(order: Order): OrderView {
   return {
@@ -42,17 +86,6 @@ export function viewOf(order: Order): OrderView {
     createdAt: order.placedAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),
   };
-}
-
-export interface TimelineItem {
-  eventId: string;
-  type: string;
-  direction: "EMITTED" | "RECEIVED";
-  /** The Kafka topic the event travels on (the lane between the services); null for none. */
-  topic: string | null;
-  occurredAt: string;
-  recordedAt: string;
-  event: unknown;
 }
 
 const ROUTED = new Set<string>(ROUTED_EVENT_TYPES);

@@ -1,29 +1,42 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import {
   type AuthVariables,
   authenticate,
+  authProblems,
+  bodyProblems,
+  createRoutes,
+  jsonBody,
   ProblemError,
-  parseQuery,
+  problem,
   type RequestVariables,
-  readJsonBody,
 } from "@stocksaga/platform";
-import { type Context, Hono, type MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { streamSSE } from "hono/streaming";
-import { z } from "zod";
 import type { OrderApplication } from "../application/orders.js";
 import { ORDER_LIMITS } from "../domain/index.js";
 import type { OrderChangeFeed } from "../persistence/order-changes.js";
 import type { OrderStore } from "../persistence/order-store.js";
-import { decodeCursor, encodeCursor, type OrderView, timelineItemOf, viewOf } from "./order-view.js";
+import {
+  decodeCursor,
+  encodeCursor,
+  FULFILMENTS,
+  ORDER_STATUSES,
+  OrderPageSchema,
+  OrderSchema,
+  type OrderView,
+  TimelineSchema,
+  timelineItemOf,
+  viewOf,
+} from "./order-view.js";
 
 export type OrderEnv = { Variables: RequestVariables & AuthVariables };
 
 export const SKU = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
-const STATUSES = ["PENDING", "CONFIRMED", "ADJUSTED", "REJECTED", "CANCELLED"] as const;
 const FINAL_FOR_STREAMS = new Set(["REJECTED", "CANCELLED"]);
 
-export const placeOrderBody = z
+export const PlaceOrderSchema = z
   .object({
     items: z
       .array(
@@ -31,7 +44,8 @@ export const placeOrderBody = z
           .object({
             sku: z
               .string()
-              .regex(SKU, "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"),
+              .regex(SKU, "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+              .openapi({ example: "SKU-RED-MUG" }),
             quantity: z
               .number()
               .int("must be a whole number")
@@ -50,20 +64,169 @@ export const placeOrderBody = z
           }
           seen.add(item.sku);
         });
-      }),
-    fulfilment: z.enum(["PARTIAL", "ALL_OR_NOTHING"]).default("PARTIAL"),
+      })
+      .openapi({ description: "Distinct SKUs." }),
+    fulfilment: z
+      .enum(FULFILMENTS)
+      .default("PARTIAL")
+      .openapi({ description: "PARTIAL takes what is available; ALL_OR_NOTHING rejects on any shortfall." }),
   })
-  .strict();
+  .strict()
+  .openapi("PlaceOrder");
 
-const cancelBody = z.object({ reason: z.string().trim().min(1).max(200).optional() }).strict();
+const CancelOrderSchema = z
+  .object({ reason: z.string().trim().min(1).max(200).optional().openapi({ example: "changed my mind" }) })
+  .strict()
+  .openapi("CancelOrder");
 
-const listQuery = z
+const ListOrdersQuery = z
   .object({
-    status: z.enum(STATUSES).optional(),
-    limit: z.coerce.number().int().min(1).max(100).default(20),
-    cursor: z.string().max(200).optional(),
+    status: z.enum(ORDER_STATUSES).optional().openapi({ description: "Only orders in this status." }),
+    limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ type: "integer" }),
+    cursor: z.string().max(200).optional().openapi({ description: "`nextCursor` of the previous page." }),
   })
   .strict();
+
+const OrderIdParam = z.object({
+  orderId: z
+    .string()
+    .regex(UUID, "must be a UUID")
+    .openapi({ format: "uuid", param: { description: "The order's UUID." } }),
+});
+
+const IdempotencyHeaders = z.object({
+  "idempotency-key": z
+    .string()
+    .regex(IDEMPOTENCY_KEY, "must be 1-128 visible ASCII characters")
+    .optional()
+    .openapi({
+      param: {
+        description:
+          "Makes retries safe: the same key and body return the same order (header `Idempotency-Key`).",
+      },
+    }),
+});
+
+const orderJson = (description: string) => ({
+  description,
+  content: { "application/json": { schema: OrderSchema } },
+});
+
+const notFound = problem("No such order for this customer (someone else's order included).");
+
+const placeOrderRoute = createRoute({
+  method: "post",
+  path: "/",
+  tags: ["orders"],
+  summary: "Place an order",
+  description:
+    "1-100 items with distinct SKUs, 1-1000 units each. Answered at once as PENDING; the saga decides it. Send Idempotency-Key to make retries safe.",
+  middleware: [jsonBody()] as const,
+  request: {
+    headers: IdempotencyHeaders,
+    body: { required: true, content: { "application/json": { schema: PlaceOrderSchema } } },
+  },
+  responses: {
+    202: {
+      ...orderJson("Accepted as PENDING (or the order an Idempotency-Key placed before)."),
+      headers: z.object({
+        location: z.string().openapi({ description: "The order's URL." }),
+        "idempotent-replayed": z
+          .literal("true")
+          .optional()
+          .openapi({ description: "A replay of an earlier request." }),
+      }),
+    },
+    ...bodyProblems,
+    ...authProblems,
+    409: problem("The Idempotency-Key was used for another body."),
+    503: problem("Too much work in flight (admission control); see Retry-After."),
+  },
+});
+
+const listOrdersRoute = createRoute({
+  method: "get",
+  path: "/",
+  tags: ["orders"],
+  summary: "List your orders, newest first (an admin sees every order)",
+  request: { query: ListOrdersQuery },
+  responses: {
+    200: { description: "A page of orders.", content: { "application/json": { schema: OrderPageSchema } } },
+    400: problem("Invalid query, or a cursor this API never gave out."),
+    ...authProblems,
+  },
+});
+
+const getOrderRoute = createRoute({
+  method: "get",
+  path: "/{orderId}",
+  tags: ["orders"],
+  summary: "One order",
+  request: { params: OrderIdParam },
+  responses: { 200: orderJson("The order."), ...authProblems, 404: notFound },
+});
+
+const cancelOrderRoute = createRoute({
+  method: "post",
+  path: "/{orderId}/cancel",
+  tags: ["orders"],
+  summary: "Cancel an order",
+  description:
+    "Allowed while PENDING, CONFIRMED or ADJUSTED; reserved and committed stock goes back. The body is optional.",
+  request: {
+    params: OrderIdParam,
+    body: { required: false, content: { "application/json": { schema: CancelOrderSchema } } },
+  },
+  responses: {
+    200: orderJson("It was already cancelled."),
+    202: orderJson("Cancelled now."),
+    ...bodyProblems,
+    ...authProblems,
+    404: notFound,
+    409: problem("The order was rejected and cannot be cancelled."),
+  },
+});
+
+const timelineRoute = createRoute({
+  method: "get",
+  path: "/{orderId}/timeline",
+  tags: ["orders"],
+  summary: "The saga's events of an order, in order",
+  request: { params: OrderIdParam },
+  responses: {
+    200: {
+      description: "Every event the order emitted or received.",
+      content: { "application/json": { schema: TimelineSchema } },
+    },
+    ...authProblems,
+    404: notFound,
+  },
+});
+
+const orderEventsRoute = createRoute({
+  method: "get",
+  path: "/{orderId}/events",
+  tags: ["orders"],
+  summary: "Live status (Server-Sent Events)",
+  description:
+    "The current order first, then each change, as `event: order` with the order as JSON in `data` and its `updatedAt` as `id`; a comment every 15 s keeps the connection open. Ends once the order is REJECTED or CANCELLED.",
+  request: { params: OrderIdParam },
+  responses: {
+    200: {
+      description: "A stream of `order` events.",
+      content: {
+        "text/event-stream": {
+          schema: z.string().openapi({
+            example:
+              'event: order\nid: 2026-12-05T12:00:00.000Z\ndata: {"orderId":"…","status":"PENDING",…}\n\n',
+          }),
+        },
+      },
+    },
+    ...authProblems,
+    404: notFound,
+  },
+});
 
 function concernsOrder(c: Context<OrderEnv>, orderId: string): void {
   if (UUID.test(orderId)) c.set("logger", c.var.logger.child({ orderId: orderId.toLowerCase() }));
@@ -76,8 +239,8 @@ export function orderRoutes(deps: {
   jwtSecret: string;
   /** Refuses a placement (503, Retry-After) while the backlog is past its limits; none: every one is taken. */
   admission?: MiddlewareHandler;
-}): Hono<OrderEnv> {
-  const app = new Hono<OrderEnv>();
+}): OpenAPIHono<OrderEnv> {
+  const app = createRoutes<OrderEnv>();
   // Refusing costs less than anything after it: under overload most requests end here.
   if (deps.admission) app.post("/", deps.admission);
   app.use("*", authenticate(deps.jwtSecret));
@@ -91,23 +254,18 @@ export function orderRoutes(deps: {
     return viewOf(order);
   }
 
-  app.post("/", async (c) => {
-    const keyHeader = c.req.header("idempotency-key");
-    if (keyHeader !== undefined && !IDEMPOTENCY_KEY.test(keyHeader)) {
-      throw new ProblemError("validation", "Idempotency-Key must be 1-128 visible ASCII characters.", {
-        errors: [{ pointer: "Idempotency-Key", detail: "invalid" }],
-      });
-    }
-    const body = await readJsonBody(c, placeOrderBody);
+  app.openapi(placeOrderRoute, async (c) => {
+    const idempotencyKey = c.req.valid("header")["idempotency-key"];
+    const body = c.req.valid("json");
     const { order, replayed } = await deps.orders.placeOrder({
       customerId: c.var.principal.customerId,
       fulfilment: body.fulfilment,
       lines: body.items,
-      idempotencyKey: keyHeader,
+      idempotencyKey,
       traceparent: c.var.trace.traceparent,
     });
     concernsOrder(c, order.orderId);
-    if (replayed) c.var.logger.info({ idempotencyKey: keyHeader }, "order placement replayed");
+    if (replayed) c.var.logger.info({ idempotencyKey }, "order placement replayed");
     // The access line (`request`) carries the order id: at info, that is the one line of a placement.
     else c.var.logger.debug({ lines: order.lines.length, fulfilment: order.fulfilment }, "order placed");
     c.header("location", `/orders/${order.orderId}`);
@@ -115,8 +273,8 @@ export function orderRoutes(deps: {
     return c.json(viewOf(order), 202);
   });
 
-  app.get("/", async (c) => {
-    const query = parseQuery(c, listQuery);
+  app.openapi(listOrdersRoute, async (c) => {
+    const query = c.req.valid("query");
     const cursor = query.cursor !== undefined ? decodeCursor(query.cursor) : undefined;
     if (query.cursor !== undefined && !cursor) {
       throw new ProblemError("validation", "The cursor is not one this API gave out.", {
@@ -129,21 +287,29 @@ export function orderRoutes(deps: {
       limit: query.limit,
       ...(cursor ? { after: cursor } : {}),
     });
-    return c.json({ items: page.orders.map(viewOf), nextCursor: page.next ? encodeCursor(page.next) : null });
+    return c.json(
+      { items: page.orders.map(viewOf), nextCursor: page.next ? encodeCursor(page.next) : null },
+      200,
+    );
   });
 
-  app.get("/:orderId", async (c) => {
-    concernsOrder(c, c.req.param("orderId"));
-    return c.json(await visibleOrder(c.req.param("orderId"), c.var.principal));
+  app.openapi(getOrderRoute, async (c) => {
+    const { orderId } = c.req.valid("param");
+    concernsOrder(c, orderId);
+    return c.json(await visibleOrder(orderId, c.var.principal), 200);
   });
 
-  app.post("/:orderId/cancel", async (c) => {
-    const orderId = c.req.param("orderId");
+  /** Whose order it is is settled before the body is read: someone else's is 404 whatever was sent. */
+  const ownOrder: MiddlewareHandler<OrderEnv> = async (c, next) => {
+    const orderId = c.req.param("orderId") ?? "";
     concernsOrder(c, orderId);
     await visibleOrder(orderId, c.var.principal);
-    const hasBody =
-      (c.req.header("content-length") ?? "0") !== "0" || c.req.header("transfer-encoding") !== undefined;
-    const body = hasBody ? await readJsonBody(c, cancelBody) : {};
+    await next();
+  };
+
+  app.openapi({ ...cancelOrderRoute, middleware: [ownOrder, jsonBody({ optional: true })] }, async (c) => {
+    const { orderId } = c.req.valid("param");
+    const body = c.req.valid("json");
     const { order, changed } = await deps.orders.cancelOrder({
       orderId: orderId.toLowerCase(),
       requestedBy: c.var.principal.customerId,
@@ -152,19 +318,21 @@ export function orderRoutes(deps: {
       traceparent: c.var.trace.traceparent,
     });
     if (changed) c.var.logger.info({ reason: order.cancellation?.reason }, "order cancelled");
-    return c.json(viewOf(order), changed ? 202 : 200);
+    return changed ? c.json(viewOf(order), 202) : c.json(viewOf(order), 200);
   });
 
-  app.get("/:orderId/timeline", async (c) => {
-    concernsOrder(c, c.req.param("orderId"));
-    const order = await visibleOrder(c.req.param("orderId"), c.var.principal);
+  app.openapi(timelineRoute, async (c) => {
+    const { orderId } = c.req.valid("param");
+    concernsOrder(c, orderId);
+    const order = await visibleOrder(orderId, c.var.principal);
     const timeline = await deps.store.timeline(order.orderId);
-    return c.json({ orderId: order.orderId, events: timeline.map(timelineItemOf) });
+    return c.json({ orderId: order.orderId, events: timeline.map(timelineItemOf) }, 200);
   });
 
-  app.get("/:orderId/events", async (c) => {
-    concernsOrder(c, c.req.param("orderId"));
-    const first = await visibleOrder(c.req.param("orderId"), c.var.principal);
+  app.openapi(orderEventsRoute, async (c) => {
+    const { orderId } = c.req.valid("param");
+    concernsOrder(c, orderId);
+    const first = await visibleOrder(orderId, c.var.principal);
     return streamSSE(c, async (stream) => {
       let last = "";
       let wake: (() => void) | undefined;

@@ -1,0 +1,12 @@
+export { isLocal, launchChromium, type PageVisit, visit } from "./browser.js";
+export {
+  type DocumentedOperation,
+  type GeneratedRequest,
+  generateRequest,
+  missingSchemas,
+  type OpenApiDocument,
+  openApiProblems,
+  operationsOf,
+  responseProblems,
+  sampleOf,
+} from "./openapi-contract.js";
