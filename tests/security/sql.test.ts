@@ -33,6 +33,10 @@ const REVIEWED_DYNAMIC_SQL = [
   /^packages\/messaging\/src\/relay-leadership\.ts:\d+: .*session\.client\.query\(`LISTEN "\$\{channel\.replaceAll\('"', ""\)\}"`\)/,
   // ORDER_CHANGED_CHANNEL: a constant
   /^services\/order\/src\/persistence\/order-changes\.ts:\d+: .*client\.query\(`(UN)?LISTEN \$\{ORDER_CHANGED_CHANNEL\}`\)/,
+  // a change feed's channel: a constant of each service, refused by the constructor unless [a-z0-9_]
+  /^packages\/messaging\/src\/change-feed\.ts:\d+: .*client\.query\(`(UN)?LISTEN \$\{this\.channel\}`\)/,
+  // a table the service deleted from: names from its own retention rules, refused unless [a-z_][a-z0-9_]*
+  /^packages\/messaging\/src\/table-vacuum\.ts:\d+: .*db\.query\(`vacuum \(analyze\) \$\{table\}`\)/,
   // database names from the configured URLs, through quoteIdentifier (tooling, not the services)
   /^prisma\/src\/postgres\.ts:\d+: .*client\.query\(`(CREATE DATABASE|DROP DATABASE IF EXISTS) \$\{quoteIdentifier\(/,
   // the same in the local stack, quoting by doubling quotes
