@@ -1,3 +1,5 @@
+// First: --brokers must reach the environment before the stack's settings are evaluated.
+import "./broker-count-from-argv.js";
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -33,9 +35,12 @@ const { values } = parseArgs({
   },
 });
 
-// The stack reads the broker count once, on import: set it first.
-if (values.brokers !== undefined) process.env.STOCKSAGA_KAFKA_BROKER_COUNT = values.brokers;
 const { down, prepareSystem, settings: stackSettings } = await import("@stocksaga/deploy/stack");
+if (values.brokers !== undefined && stackSettings.kafka.brokerCount !== Number(values.brokers)) {
+  throw new Error(
+    `--brokers ${values.brokers}: the stack was set up for ${stackSettings.kafka.brokerCount} broker(s)`,
+  );
+}
 const throwaway = values["throwaway-postgres"] || Number(values.brokers ?? 1) >= 3;
 
 async function freePort(): Promise<number> {

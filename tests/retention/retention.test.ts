@@ -34,6 +34,8 @@ function windows(windowMs: number, intervalMs: number): ServiceEnv {
     RETENTION_INTERVAL_MS: String(intervalMs),
     RETENTION_BATCH_SIZE: "100",
     RETENTION_VACUUM_AFTER_ROWS: "50",
+    // The outbox is trimmed by the relay, not by retention: vacuumed as often as the tables retention trims.
+    OUTBOX_VACUUM_AFTER_ROWS: "50",
   };
   return {
     // The age signal refuses placements whenever this shared machine is slow; this test is not about it.

@@ -37,6 +37,7 @@ export type MessagingConfig = Pick<
   | "KAFKA_HEARTBEAT_INTERVAL_MS"
   | "KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY"
   | "OUTBOX_POLL_INTERVAL_MS"
+  | "OUTBOX_VACUUM_AFTER_ROWS"
   | "STOCKSAGA_FAULT_DUPLICATE_PUBLISH"
 > & { KAFKA_GROUP_ID: string };
 
@@ -122,6 +123,7 @@ export class ServiceMessaging {
       lockKey: options.outbox.lockKey,
       channel: options.outbox.channel,
       pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+      vacuumAfterRows: config.OUTBOX_VACUUM_AFTER_ROWS,
       duplicateDeliveries: config.STOCKSAGA_FAULT_DUPLICATE_PUBLISH,
       toMessage: (row) => ({
         key: row.messageKey,

@@ -106,6 +106,9 @@ export const serviceConfigShape = {
   OUTBOX_POLL_INTERVAL_MS: env
     .milliseconds(250)
     .describe("Fallback poll of the outbox when no commit notification arrives."),
+  OUTBOX_VACUUM_AFTER_ROWS: env
+    .limit(1_000)
+    .describe("Published outbox rows deleted after which the relay vacuums the outbox (0: never)."),
   HTTP_RATE_LIMIT_PER_SECOND: env
     .positiveInt(200)
     .describe(
@@ -133,7 +136,7 @@ export const serviceConfigShape = {
   RETENTION_VACUUM_AFTER_ROWS: env
     .limit(5_000)
     .describe(
-      "Rows deleted from a table after which the service vacuums it (0: never; leave it to autovacuum).",
+      "Rows retention deleted from a table after which the service vacuums it (0: never; leave it to autovacuum).",
     ),
   SHUTDOWN_TIMEOUT_MS: env.milliseconds(15_000).describe("Upper bound for a graceful shutdown on SIGTERM."),
   CORS_ORIGINS: env
