@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { replicationFor, type TopicCreation } from "@stocksaga/contracts";
-import { Kafka, logLevel } from "kafkajs";
+import { type Admin, Kafka, logLevel } from "kafkajs";
 import { type ManagedProcess, runningPid, startDetached, stopProcess, waitFor } from "./processes.js";
 import type { Settings } from "./settings.js";
 
@@ -301,7 +302,7 @@ export async function ensureTopics(settings: Settings, topics: readonly TopicCre
     const missing = topics.filter((t) => !existing.has(t.topic));
     if (missing.length > 0) {
       await client.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: missing.map(({ topic, numPartitions, replicationFactor, configEntries }) => ({
           topic,
           numPartitions,
@@ -309,11 +310,42 @@ export async function ensureTopics(settings: Settings, topics: readonly TopicCre
           configEntries,
         })),
       });
+      await waitForLeaders(
+        client,
+        missing.map((t) => t.topic),
+        settings.readyTimeoutMs,
+      );
     }
     return missing.map((t) => t.topic);
   } finally {
     await client.disconnect();
   }
+}
+
+/**
+ * Every partition of `topics` has a leader. kafkajs's own wait (`waitForLeaders`) gives up when the
+ * broker it asks has not heard of a topic yet (UNKNOWN_TOPIC_OR_PARTITION), which a new cluster of
+ * three answers for a moment after the controller created it.
+ */
+async function waitForLeaders(client: Admin, topics: readonly string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const metadata = await client.fetchTopicMetadata({ topics: [...topics] });
+      const led = metadata.topics.every(
+        (t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0),
+      );
+      if (metadata.topics.length === topics.length && led) return;
+      lastError = undefined;
+    } catch (error) {
+      lastError = error;
+    }
+    await sleep(200);
+  }
+  throw new Error(
+    `the topics ${topics.join(", ")} had no leader for every partition after ${timeoutMs} ms${lastError ? ` (${String(lastError)})` : ""}`,
+  );
 }
 
 export function kafkaIsOurs(settings: Settings): boolean {

@@ -225,8 +225,14 @@ export async function up(settings: Settings, topics: readonly TopicCreation[], l
       throw failure.reason;
     }
 
-    const created = await ensureTopics(settings, topics);
-    if (created.length > 0) log(`kafka: created topics ${created.join(", ")}`);
+    try {
+      const created = await ensureTopics(settings, topics);
+      if (created.length > 0) log(`kafka: created topics ${created.join(", ")}`);
+    } catch (error) {
+      if (started.includes("registry")) await stopProcess(registryProcess(settings));
+      if (started.includes("kafka")) await kafkaGroup(settings).stop();
+      throw new StackError("kafka", `could not create the topics: ${String(error)}`);
+    }
     return { started };
   });
 }
