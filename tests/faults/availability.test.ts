@@ -19,7 +19,7 @@ describe("stalls of the fault harness", () => {
     ]);
   });
 
-  it("lays the longest gap overlapping a fault's window at that fault's kind", () => {
+  it("lays each gap at the fault injected last before it began, within that fault's window", () => {
     // Progress every second, but nothing from 20 s to 27 s (a SIGKILL at 19.5 s) and from 60 s to
     // 63 s (a broker restart from 58 s lasting 1 s).
     const progress = Array.from({ length: 100 }, (_, i) => i * 1_000).filter(
@@ -47,5 +47,20 @@ describe("stalls of the fault harness", () => {
     // …while a fault injected after it sees only the short gaps around it.
     expect(later.byFault.poison?.longestStallMs).toBe(1_000);
     expect(STALL_WINDOW_MS).toBeGreaterThan(0);
+  });
+
+  it("never lays one stall at two faults close together", () => {
+    // A leader kill at 9 s stalls 9.4 → 16 s; a cluster restart at 28 s stalls 28.2 → 47 s, while
+    // the leader kill's window (9 s + 17 s + 15 s) still runs.
+    const progress = Array.from({ length: 300 }, (_, i) => i * 200).filter(
+      (at) => !(at > 9_500 && at < 16_000) && !(at > 28_200 && at < 47_000),
+    );
+    const { byFault } = stallsByFault(
+      progress,
+      [fault("leader-kill", 9_000, 17_000), fault("broker-restart", 28_000, 14_000)],
+      { from: 0, until: 60_000 },
+    );
+    expect(byFault["leader-kill"]).toEqual({ faults: 1, longestStallMs: 6_600 });
+    expect(byFault["broker-restart"]).toEqual({ faults: 1, longestStallMs: 18_800 });
   });
 });

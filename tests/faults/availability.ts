@@ -17,7 +17,12 @@ export interface AvailabilityFigures {
   /** The longest time without progress over the whole load, whatever caused it. */
   longestStallMs: number;
   byFault: Record<string, StallFigures>;
+  /** Every stall of at least `LISTED_STALL_MS`, from the start of the load, to set beside the faults. */
+  stalls: { fromMs: number; ms: number }[];
 }
+
+/** Stalls at least this long are listed one by one in the report. */
+export const LISTED_STALL_MS = 3_000;
 
 /** Gaps between consecutive moments of progress, as [start, end] pairs, longest first not implied. */
 export function gapsBetween(progress: readonly number[], from: number, until: number): [number, number][] {
@@ -31,10 +36,16 @@ export function gapsBetween(progress: readonly number[], from: number, until: nu
   return gaps;
 }
 
+/** A gap whose last progress came this shortly before an injection is still that fault's. */
+export const ATTRIBUTION_SLACK_MS = 1_000;
+
 /**
- * Longest stall per fault kind: the longest gap between moments of progress that overlaps the
- * fault, from its injection to `STALL_WINDOW_MS` after it ended (a broker restart ends when the
- * broker answers again; a SIGKILL at once, while what it does lasts a session timeout).
+ * Longest stall per fault kind. Each gap between moments of progress is laid at one fault: the
+ * last one injected before the gap began (give or take `ATTRIBUTION_SLACK_MS`), provided the gap
+ * began inside its window, from its injection to `STALL_WINDOW_MS` after it ended (a broker
+ * restart ends when the broker answers again; a SIGKILL at once, while what it does lasts a
+ * session timeout). Faults close together never share one stall: a stall that began after the
+ * second injection is the second's, one already running then stays the first's.
  */
 export function stallsByFault(
   progress: readonly number[],
@@ -47,11 +58,17 @@ export function stallsByFault(
   const byFault: Record<string, StallFigures> = {};
   for (const fault of faults) {
     const key = keyOf(fault);
-    const windowEnd = fault.at + fault.durationMs + STALL_WINDOW_MS;
-    const overlapping = gaps.filter(([start, end]) => end > fault.at && start < windowEnd);
-    const longest = Math.max(0, ...overlapping.map(([start, end]) => end - start));
-    const figures = byFault[key] ?? { faults: 0, longestStallMs: 0 };
-    byFault[key] = { faults: figures.faults + 1, longestStallMs: Math.max(figures.longestStallMs, longest) };
+    byFault[key] = {
+      faults: (byFault[key]?.faults ?? 0) + 1,
+      longestStallMs: byFault[key]?.longestStallMs ?? 0,
+    };
+  }
+  const byInjection = [...faults].sort((a, b) => a.at - b.at);
+  for (const [start, end] of gaps) {
+    const fault = byInjection.filter((candidate) => candidate.at <= start + ATTRIBUTION_SLACK_MS).at(-1);
+    if (!fault || start >= fault.at + fault.durationMs + STALL_WINDOW_MS) continue;
+    const figures = byFault[keyOf(fault)] as StallFigures;
+    figures.longestStallMs = Math.max(figures.longestStallMs, end - start);
   }
   return { longestStallMs, byFault };
 }
@@ -81,5 +98,8 @@ export async function availabilityOf(
     timedOut,
     timedOutShare: accepted === 0 ? 0 : timedOut / accepted,
     ...stalls,
+    stalls: gapsBetween(progress, load.from, load.until)
+      .filter(([start, end]) => end - start >= LISTED_STALL_MS)
+      .map(([start, end]) => ({ fromMs: start - load.from, ms: end - start })),
   };
 }

@@ -18,18 +18,20 @@ import { type Poison, type RealOrder, sendPoison } from "./poison.js";
 import type { Random } from "./random.js";
 import type { ThrowawayPostgres } from "./throwaway-postgres.js";
 
-export type FaultKind =
-  | "duplicate-delivery"
-  | "sigkill"
-  | "broker-restart"
-  | "database-connections-killed"
-  | "poison"
+export const FAULT_KINDS = [
+  "duplicate-delivery",
+  "sigkill",
+  "broker-restart",
+  "database-connections-killed",
+  "poison",
   // On a cluster of three brokers:
-  | "leader-kill"
-  | "rolling-restart"
-  | "broker-down-long"
+  "leader-kill",
+  "rolling-restart",
+  "broker-down-long",
   // On a throwaway PostgreSQL cluster of the run's own:
-  | "postgres-restart";
+  "postgres-restart",
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** Leaderships that moved off a killed broker, and how long until none was left on it. */
 export interface LeaderMove {
@@ -71,6 +73,8 @@ export interface FaultOptions {
   postgres?: ThrowawayPostgres;
   /** The consumers' session timeout: one broker stays down longer than this. */
   sessionTimeoutMs: number;
+  /** Only these kinds (to study one fault); every kind when absent. */
+  only?: readonly FaultKind[];
 }
 
 export function databaseNameOf(url: string): string {
@@ -116,9 +120,10 @@ export class FaultInjector {
 
     // SIGKILLs come in two waves, one instance of each service per wave: a killed member holds its
     // partitions until its session times out, so the waves' stalls overlap instead of adding up.
-    type Step = { name: string; run: () => Promise<void> };
+    type Step = { name: string; kind: FaultKind; run: () => Promise<void> };
     const killStep = (instance: Instance): Step => ({
       name: `SIGKILL ${instance.name}`,
+      kind: "sigkill",
       run: () => this.kill(instance),
     });
     const firsts = (["order", "inventory"] as const).map((service) => random.pick(fleet.of(service)));
@@ -127,23 +132,30 @@ export class FaultInjector {
       random.shuffle(fleet.instances.filter((instance) => !firsts.includes(instance)).map(killStep)),
     ];
     const others = random.shuffle<Step>([
-      { name: "database connections killed", run: () => this.killDatabaseConnections() },
-      { name: "poison", run: () => this.sendPoison() },
+      {
+        name: "database connections killed",
+        kind: "database-connections-killed",
+        run: () => this.killDatabaseConnections(),
+      },
+      { name: "poison", kind: "poison", run: () => this.sendPoison() },
       ...(this.options.settings.kafka.external
         ? []
-        : [{ name: "broker restart", run: () => this.restartBroker() }]),
+        : [{ name: "broker restart", kind: "broker-restart" as const, run: () => this.restartBroker() }]),
       ...(this.options.cluster
         ? [
-            { name: "leader kill", run: () => this.killBusiestLeader() },
-            { name: "rolling restart", run: () => this.rollingRestart() },
-            { name: "broker down long", run: () => this.brokerDownLong() },
+            { name: "leader kill", kind: "leader-kill" as const, run: () => this.killBusiestLeader() },
+            { name: "rolling restart", kind: "rolling-restart" as const, run: () => this.rollingRestart() },
+            { name: "broker down long", kind: "broker-down-long" as const, run: () => this.brokerDownLong() },
           ]
         : []),
-      ...(this.options.postgres ? [{ name: "postgres restart", run: () => this.restartPostgres() }] : []),
+      ...(this.options.postgres
+        ? [{ name: "postgres restart", kind: "postgres-restart" as const, run: () => this.restartPostgres() }]
+        : []),
     ]);
     const cut = this.options.othersBetweenWaves ? others.length : random.int(0, others.length);
     const plan = [...(waves[0] ?? []), ...others.slice(0, cut), ...(waves[1] ?? []), ...others.slice(cut)];
-    for (const step of plan) {
+    const only = this.options.only;
+    for (const step of plan.filter((candidate) => !only || only.includes(candidate.kind))) {
       await sleep(random.int(this.options.gapMs[0], this.options.gapMs[1]));
       await step.run();
     }

@@ -41,6 +41,8 @@ export interface HarnessConfig {
   othersBetweenWaves: boolean;
   /** Upper bound for catching up and every order becoming final, once the faults stop. */
   settleTimeoutMs: number;
+  /** Only these fault kinds (to study one); every kind when absent. */
+  only?: readonly FaultKind[];
   seed?: number;
   jwtSecret?: string;
   logLevel?: string;
@@ -104,6 +106,8 @@ export interface HarnessReport {
   decisionTimeoutMs: number;
   leaderMoves: LeaderMove[];
   durations: { loadMs: number; totalMs: number };
+  /** When the load began (epoch ms): the report's timeline counts from here. */
+  loadStartedAt: number;
   orders: {
     placed: number;
     accepted: number;
@@ -388,6 +392,7 @@ export async function runFaultHarness(
       duplicatesOffAfterRound: config.duplicatesOffAfterRound,
       othersBetweenWaves: config.othersBetweenWaves,
       sessionTimeoutMs: SESSION_TIMEOUT_MS,
+      ...(config.only ? { only: config.only } : {}),
       ...(cluster ? { cluster } : {}),
       ...(environment.postgres ? { postgres: environment.postgres } : {}),
       realOrder: () => {
@@ -505,7 +510,7 @@ export async function runFaultHarness(
       ...(cluster ? (["leader-kill", "rolling-restart", "broker-down-long"] as const) : []),
       ...(environment.postgres ? (["postgres-restart"] as const) : []),
     ];
-    for (const kind of kinds) {
+    for (const kind of kinds.filter((candidate) => !config.only || config.only.includes(candidate))) {
       if (
         !injector.faults.some((fault) => fault.kind === kind) &&
         !(kind === "broker-restart" && settings.kafka.external)
@@ -532,6 +537,7 @@ export async function runFaultHarness(
       decisionTimeoutMs: config.decisionTimeoutMs,
       leaderMoves: injector.leaderMoves,
       durations: { loadMs: load.stoppedAt - load.startedAt, totalMs: Date.now() - started },
+      loadStartedAt: load.startedAt,
       orders: {
         placed: load.orders.length,
         accepted: load.accepted,

@@ -21,6 +21,16 @@ export function formatReport(report: HarnessReport, maxDetails = 20): string[] {
     ...Object.entries(decisions.byFault)
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([kind, figures]) => `    ${kind}: ${figures.faults} / ${seconds(figures.longestStallMs)}`),
+    "  timeline from the start of the load (fault at +s for s; stall at +s for s):",
+    ...[
+      ...report.faultLog.map((fault) => ({
+        at: fault.at - report.loadStartedAt,
+        line: `fault ${fault.kind} for ${seconds(fault.durationMs)}: ${fault.detail}`,
+      })),
+      ...decisions.stalls.map((stall) => ({ at: stall.fromMs, line: `stall for ${seconds(stall.ms)}` })),
+    ]
+      .sort((a, b) => a.at - b.at)
+      .map(({ at, line }) => `    +${(at / 1000).toFixed(1).padStart(6)} s  ${line}`),
     ...(report.leaderMoves.length > 0
       ? [
           "  leaderships moved off a killed broker:",

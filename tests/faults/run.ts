@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Settings } from "@stocksaga/deploy/stack";
+import { FAULT_KINDS, type FaultKind } from "./faults.js";
 import { FULL_RUN, type HarnessConfig, runFaultHarness, SHORT_RUN } from "./harness.js";
 import { formatReport } from "./report.js";
 import { ThrowawayPostgres } from "./throwaway-postgres.js";
@@ -21,6 +22,9 @@ import { ThrowawayPostgres } from "./throwaway-postgres.js";
  *   --throwaway-postgres   the services' databases on a PostgreSQL cluster of the run's own
  *                  (initdb in a temporary folder), restarted under load as one more fault
  *   --postgres-port P      its port (default: any free one)
+ *   --decision-timeout MS  the order service's ORDER_DECISION_TIMEOUT_MS (default 10 s; the
+ *                  production default is 30 s)
+ *   --only K1,K2   only these fault kinds, to study one (sigkill, broker-restart, leader-kill, …)
  */
 const { values } = parseArgs({
   options: {
@@ -32,6 +36,8 @@ const { values } = parseArgs({
     brokers: { type: "string" },
     "throwaway-postgres": { type: "boolean", default: false },
     "postgres-port": { type: "string" },
+    "decision-timeout": { type: "string" },
+    only: { type: "string" },
   },
 });
 
@@ -55,6 +61,15 @@ async function freePort(): Promise<number> {
   });
 }
 
+function faultKindsOf(list: string): FaultKind[] {
+  const kinds = list.split(",").map((kind) => kind.trim());
+  for (const kind of kinds) {
+    if (!(FAULT_KINDS as readonly string[]).includes(kind))
+      throw new Error(`--only: ${kind} is not one of ${FAULT_KINDS.join(", ")}`);
+  }
+  return kinds as FaultKind[];
+}
+
 const base = values.short ? SHORT_RUN : FULL_RUN;
 const number = (value: string | undefined, fallback: number) =>
   value === undefined ? fallback : Number(value);
@@ -63,7 +78,9 @@ const config: HarnessConfig = {
   orders: number(values.orders, base.orders),
   ratePerSecond: number(values.rate, base.ratePerSecond),
   minRounds: number(values.rounds, base.minRounds),
+  decisionTimeoutMs: number(values["decision-timeout"], base.decisionTimeoutMs),
   ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
+  ...(values.only !== undefined ? { only: faultKindsOf(values.only) } : {}),
 };
 
 const started = Date.now();

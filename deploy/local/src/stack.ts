@@ -243,11 +243,16 @@ export async function down(settings: Settings, log: Log, only?: readonly string[
     const procs = [registryProcess(settings), ...kafkaProcesses(settings)].filter(
       (p) => !only || only.includes(p.name) || (only.includes("kafka") && p.name.startsWith("kafka")),
     );
-    for (const proc of procs) {
+    const stop = async (proc: ManagedProcess) => {
       const pid = runningPid(proc);
       const outcome = await stopProcess(proc);
       log(`${proc.name}: ${outcome === "stopped" ? `stopped (pid ${pid})` : "not running"}`);
-    }
+    };
+    // The brokers of a cluster all at once: each node is also a controller, and a node stopped
+    // after a majority of the others finds no quorum to approve its controlled shutdown (it
+    // would hang until the grace period ends and it is killed).
+    for (const proc of procs.filter((p) => !p.name.startsWith("kafka"))) await stop(proc);
+    await Promise.all(procs.filter((p) => p.name.startsWith("kafka")).map(stop));
   });
 }
 

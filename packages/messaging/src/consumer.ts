@@ -3,6 +3,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "
 import type { Logger } from "pino";
 import { publishDeadLetter } from "./dead-letters.js";
 import { InvalidEventError, isDecodeFailure } from "./errors.js";
+import { METADATA_MAX_AGE_MS } from "./kafka.js";
 
 export interface ConsumedMessage<Event> {
   event: Event;
@@ -183,6 +184,7 @@ export class Subscription<Event extends { type: string }> {
       // to read still hears of a rebalance within about a heartbeat interval.
       maxWaitTimeInMs: Math.min(500, this.heartbeatIntervalMs),
       retry: { retries: 10 },
+      metadataMaxAge: METADATA_MAX_AGE_MS,
     });
     options.instrument?.(this.consumer);
     const { GROUP_JOIN, CRASH, STOP, DISCONNECT } = this.consumer.events;
@@ -212,7 +214,7 @@ export class Subscription<Event extends { type: string }> {
    * a broker restarts: join again once it answers, as for any other transient failure.
    */
   private rejoin(attempt: number): void {
-    const delay = Math.min(10_000, 500 * 2 ** Math.min(attempt - 1, 5));
+    const delay = Math.min(2_000, 250 * 2 ** Math.min(attempt - 1, 3));
     this.logger.warn({ attempt, retryInMs: delay }, "consumer stopped on a broker error; joining again");
     setTimeout(() => {
       if (this.stopping) return;

@@ -29,10 +29,20 @@ export function createKafka(options: {
     logLevel: logLevel.WARN,
     logCreator: pinoLogCreator(options.logger.child({ component: "kafka" })),
     connectionTimeout: 3_000,
-    retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5_000 },
+    // Capped at 2 s: once a broker is back, a client waits at most that long to notice.
+    retry: { initialRetryTime: 100, retries: 10, maxRetryTime: 2_000 },
     ...options.config,
   });
 }
+
+/**
+ * How old the cluster's metadata (who leads each partition) may be before a client asks again.
+ * kafkajs refreshes it on most errors, but a consumer fetching from a broker that was killed only
+ * gets connection errors and keeps its old map (the default age is 5 minutes): refreshed every few
+ * seconds, it finds the new leaders soon after the controller fences the dead broker. A metadata
+ * request is small; a few per client and second cost the brokers nothing measurable.
+ */
+export const METADATA_MAX_AGE_MS = 3_000;
 
 /**
  * acks=all, one request in flight, and no retry inside kafkajs: a failed send fails whole, and
@@ -47,6 +57,7 @@ export function createKafka(options: {
  */
 export function createProducer(kafka: Kafka): Producer {
   return kafka.producer({
+    metadataMaxAge: METADATA_MAX_AGE_MS,
     idempotent: false,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,

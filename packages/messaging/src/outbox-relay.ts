@@ -258,7 +258,8 @@ export class OutboxRelay {
     this.failuresInARow++;
     this.lastError = error;
     this.options.hooks?.failed?.(error);
-    return Math.min(5_000, 100 * 2 ** Math.min(this.failuresInARow, 6));
+    // At most a second: a broker back after an outage gets the backlog within a second.
+    return Math.min(1_000, 100 * 2 ** Math.min(this.failuresInARow, 6));
   }
 
   private async backOff(error: unknown): Promise<void> {
