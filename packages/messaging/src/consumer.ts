@@ -183,7 +183,10 @@ export class Subscription<Event extends { type: string }> {
       // An idle fetch returns after this, and the heartbeat follows it: a member that has nothing
       // to read still hears of a rebalance within about a heartbeat interval.
       maxWaitTimeInMs: Math.min(500, this.heartbeatIntervalMs),
-      retry: { retries: 10 },
+      // Retried for about 45 s (at most 2 s apart) before kafkajs gives the consumer up and it
+      // joins again as a new member, which the group then waits a whole session for in place of
+      // the old one: riding out a cluster restart as the same member is several seconds faster.
+      retry: { retries: 25 },
       metadataMaxAge: METADATA_MAX_AGE_MS,
     });
     options.instrument?.(this.consumer);
