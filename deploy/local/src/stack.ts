@@ -237,6 +237,45 @@ export async function up(settings: Settings, topics: readonly TopicCreation[], l
   });
 }
 
+/** Once most of a cluster's nodes are gone, how long the others may still take to stop by themselves. */
+const WITHOUT_QUORUM_GRACE_MS = 2_000;
+
+/**
+ * The brokers all at once: each node is also a controller, and a broker's controlled shutdown
+ * needs the controller quorum's approval. A node still shutting down once a majority of the nodes
+ * has stopped waits for a quorum that cannot come back: it gets `WITHOUT_QUORUM_GRACE_MS`, then
+ * SIGKILL (its partitions' data is on the nodes that stopped cleanly, and it recovers its logs on
+ * the next start). Stopping one node of a running cluster never loses the quorum.
+ */
+async function stopKafkaNodes(
+  settings: Settings,
+  procs: readonly ManagedProcess[],
+  stop: (proc: ManagedProcess) => Promise<void>,
+  log: Log,
+): Promise<void> {
+  const nodes = kafkaProcesses(settings);
+  let quorumLostAt: number | undefined;
+  const killed = new Set<string>();
+  const watch = setInterval(() => {
+    const running = nodes.filter((node) => runningPid(node) !== undefined);
+    if (nodes.length - running.length <= nodes.length / 2) return;
+    quorumLostAt ??= Date.now();
+    if (Date.now() - quorumLostAt < WITHOUT_QUORUM_GRACE_MS) return;
+    for (const proc of procs) {
+      const pid = runningPid(proc);
+      if (pid === undefined || killed.has(proc.name)) continue;
+      killed.add(proc.name);
+      log(`${proc.name}: no controller quorum left to approve its controlled shutdown; killing it`);
+      process.kill(pid, "SIGKILL");
+    }
+  }, 200);
+  try {
+    await Promise.all(procs.map(stop));
+  } finally {
+    clearInterval(watch);
+  }
+}
+
 export async function down(settings: Settings, log: Log, only?: readonly string[]): Promise<void> {
   await withStackLock(settings.lockDir, settings.readyTimeoutMs, async () => {
     // `only: ["kafka"]` stops every broker; `kafka-2` one of a cluster.
@@ -248,11 +287,13 @@ export async function down(settings: Settings, log: Log, only?: readonly string[
       const outcome = await stopProcess(proc);
       log(`${proc.name}: ${outcome === "stopped" ? `stopped (pid ${pid})` : "not running"}`);
     };
-    // The brokers of a cluster all at once: each node is also a controller, and a node stopped
-    // after a majority of the others finds no quorum to approve its controlled shutdown (it
-    // would hang until the grace period ends and it is killed).
     for (const proc of procs.filter((p) => !p.name.startsWith("kafka"))) await stop(proc);
-    await Promise.all(procs.filter((p) => p.name.startsWith("kafka")).map(stop));
+    await stopKafkaNodes(
+      settings,
+      procs.filter((p) => p.name.startsWith("kafka")),
+      stop,
+      log,
+    );
   });
 }
 
