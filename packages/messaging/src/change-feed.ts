@@ -11,7 +11,7 @@ export const MAX_CHANGE_PAYLOAD_BYTES = 7_900;
 export const EVERYTHING_CHANGED = "*";
 
 /** Several notifications in one statement (and one transaction of its own). */
-const NOTIFY_CHANGES = "select pg_notify($1::text, p) from unnest($2::text[]) as p";
+export const NOTIFY_CHANGES = "select pg_notify($1::text, p) from unnest($2::text[]) as p";
 
 /** The keys joined by ",", cut into payloads of at most `maxBytes` bytes each (keys hold no ","). */
 export function changePayloads(
@@ -89,11 +89,14 @@ export type Change =
 
 /**
  * Changes announced by any instance's ChangeNotifier on `channel`, heard on one LISTEN connection
- * of `pool`, handed to every watcher. A lost connection is re-established and then announced as
- * "everything", since changes made meanwhile were not heard.
+ * of `pool`, handed to every watcher (all changes, `watch`) and subscriber (one key's, `subscribe`).
+ * A lost connection is re-established and then announced as "everything", since changes made
+ * meanwhile were not heard.
  */
 export class ChangeFeed {
   private readonly emitter = new EventEmitter();
+  /** Key → the subscriptions to it: a change wakes its key's subscribers only, never a scan of all. */
+  private readonly subscribers = new Map<string, Set<() => void>>();
   private listener: { client: pg.PoolClient; release: (error?: Error | true) => void } | undefined;
   private stopped = false;
   private closed = false;
@@ -105,6 +108,40 @@ export class ChangeFeed {
   ) {
     if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a plain channel name: ${channel}`);
     this.emitter.setMaxListeners(0);
+    this.emitter.on("change", (keys: readonly string[]) => this.wake(keys));
+  }
+
+  private wake(keys: readonly string[]): void {
+    const woken = keys.includes(EVERYTHING_CHANGED)
+      ? [...this.subscribers.values()]
+      : [...new Set(keys)].flatMap((key) => {
+          const subscribers = this.subscribers.get(key);
+          return subscribers ? [subscribers] : [];
+        });
+    for (const subscribers of woken) for (const subscriber of [...subscribers]) subscriber();
+  }
+
+  /** Calls `listener` whenever `key` (or possibly anything) changed; returns the unsubscribe. */
+  subscribe(key: string, listener: () => void): () => void {
+    // A function of its own per subscription, so that subscribing one function twice counts twice.
+    const subscription = () => listener();
+    const subscribers = this.subscribers.get(key) ?? new Set();
+    subscribers.add(subscription);
+    this.subscribers.set(key, subscribers);
+    return () => {
+      subscribers.delete(subscription);
+      if (subscribers.size === 0 && this.subscribers.get(key) === subscribers) this.subscribers.delete(key);
+    };
+  }
+
+  /** Calls `listener` when the feed stops (at once if it already has): live streams end then. */
+  onClose(listener: () => void): () => void {
+    if (this.closed) {
+      listener();
+      return () => {};
+    }
+    this.emitter.once("close", listener);
+    return () => this.emitter.off("close", listener);
   }
 
   async start(): Promise<void> {
@@ -144,6 +181,7 @@ export class ChangeFeed {
       throw error;
     }
     if (this.stopped) {
+      // Stopped while this (re)connection was on its way: nobody will stop it again.
       release();
       return;
     }
@@ -238,6 +276,8 @@ export class ChangeFeed {
     const listener = this.listener;
     this.listener = undefined;
     if (listener) {
+      // The connection may fail meanwhile: its error handler has released it then, and releasing
+      // a client twice throws. A client that could not UNLISTEN is not handed back for reuse.
       const unlistened = await listener.client.query(`UNLISTEN ${this.channel}`).then(
         () => true,
         () => false,

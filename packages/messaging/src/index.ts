@@ -6,6 +6,7 @@ export {
   changePayloads,
   EVERYTHING_CHANGED,
   MAX_CHANGE_PAYLOAD_BYTES,
+  NOTIFY_CHANGES,
 } from "./change-feed.js";
 export {
   type BatchHandler,

@@ -1,5 +1,7 @@
 import type { EventType } from "@stocksaga/contracts";
 import {
+  ChangeFeed,
+  ChangeNotifier,
   createKafka,
   createPool,
   Retention,
@@ -21,9 +23,7 @@ import type { OrderConfig } from "./config.js";
 import { createOrderHttpApp } from "./http/app.js";
 import { orderReactions } from "./messaging/reactions.js";
 import { admissionMetrics, sagaMetrics } from "./metrics.js";
-import { OUTBOX_CHANNEL, OUTBOX_LOCK_KEY } from "./persistence/database.js";
-import { OrderChangeNotifier } from "./persistence/order-change-notifier.js";
-import { OrderChangeFeed } from "./persistence/order-changes.js";
+import { ORDER_CHANGED_CHANNEL, OUTBOX_CHANNEL, OUTBOX_LOCK_KEY } from "./persistence/database.js";
 import type { OrderStore } from "./persistence/order-store.js";
 import { PgOrderStore } from "./persistence/pg-order-store.js";
 import { orderRetentionRules } from "./persistence/retention.js";
@@ -70,7 +70,7 @@ export async function startOrderService(
     metrics,
   });
 
-  const notifier = new OrderChangeNotifier(pool, logger);
+  const notifier = new ChangeNotifier(pool, ORDER_CHANGED_CHANNEL, logger);
   const ordersOn = (store: OrderStore) =>
     new OrderApplication({
       store,
@@ -92,7 +92,7 @@ export async function startOrderService(
     onFatal: fatal,
   });
 
-  const changes = new OrderChangeFeed(pool, logger);
+  const changes = new ChangeFeed(pool, ORDER_CHANGED_CHANNEL, logger);
   await changes.start();
 
   const sweeper = runEvery(config.ORDER_SWEEP_INTERVAL_MS, () =>

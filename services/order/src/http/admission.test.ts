@@ -1,10 +1,10 @@
+import type { ChangeFeed } from "@stocksaga/messaging";
 import { Writable } from "node:stream";
 import { AdmissionControl, createLogger, issueToken, type Problem } from "@stocksaga/platform";
 import { describe, expect, it } from "vitest";
 import { type AdmissionLimits, orderBacklogSignals } from "../admission.js";
 import { OrderApplication } from "../application/orders.js";
 import { InMemoryOrderStore } from "../persistence/in-memory-order-store.js";
-import type { OrderChangeFeed } from "../persistence/order-changes.js";
 import { createOrderHttpApp } from "./app.js";
 
 const secret = "component-test-secret-0123456789abcdef";
@@ -46,7 +46,7 @@ async function api(limits: Partial<AdmissionLimits>, now = () => new Date()) {
   const app = createOrderHttpApp({
     store,
     orders,
-    changes: {} as OrderChangeFeed,
+    changes: {} as ChangeFeed,
     jwtSecret: secret,
     logger: silent,
     readiness: [],

@@ -1,9 +1,8 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { type DeadLetterAdmin, deadLetterRoutes } from "@stocksaga/messaging";
+import { type ChangeFeed, type DeadLetterAdmin, deadLetterRoutes } from "@stocksaga/messaging";
 import { createHttpApp, type Logger, type ReadinessCheck, type Registry } from "@stocksaga/platform";
 import type { MiddlewareHandler } from "hono";
 import type { OrderApplication } from "../application/orders.js";
-import type { OrderChangeFeed } from "../persistence/order-changes.js";
 import type { OrderStore } from "../persistence/order-store.js";
 import { mapOrderError } from "./errors.js";
 import { type OrderEnv, orderRoutes } from "./orders.js";
@@ -11,7 +10,7 @@ import { type OrderEnv, orderRoutes } from "./orders.js";
 export function createOrderHttpApp(deps: {
   store: OrderStore;
   orders: OrderApplication;
-  changes: OrderChangeFeed;
+  changes: ChangeFeed;
   /** Dead letters of this service's consumer group for `/admin/dead-letters`; without it, not served. */
   deadLetters?: Pick<DeadLetterAdmin, "list" | "get" | "replay">;
   jwtSecret: string;

@@ -1,4 +1,4 @@
-import type { DeadLetterView } from "@stocksaga/messaging";
+import type { ChangeFeed, DeadLetterView } from "@stocksaga/messaging";
 import { createLogger, createMetricsRegistry, issueToken } from "@stocksaga/platform";
 import {
   type DocumentedOperation,
@@ -12,7 +12,6 @@ import {
 import { beforeAll, describe, expect, it } from "vitest";
 import { OrderApplication } from "../application/orders.js";
 import { InMemoryOrderStore } from "../persistence/in-memory-order-store.js";
-import type { OrderChangeFeed } from "../persistence/order-changes.js";
 import { createOrderHttpApp } from "./app.js";
 
 const SECRET = "contract-test-secret-of-at-least-32-chars";
@@ -39,7 +38,7 @@ const deadLetters = {
 };
 
 /** No change is ever announced: a stream answers with the order as it stands, and ends when it is final. */
-const quietFeed = { subscribe: () => () => {}, onClose: () => () => {} } as unknown as OrderChangeFeed;
+const quietFeed = { subscribe: () => () => {}, onClose: () => () => {} } as unknown as ChangeFeed;
 
 function api() {
   const store = new InMemoryOrderStore();

@@ -1,10 +1,10 @@
+import type { ChangeFeed } from "@stocksaga/messaging";
 import { createLogger, type Serving, serve } from "@stocksaga/platform";
 import { isLocal, launchChromium, visit } from "@stocksaga/platform/testing";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OrderApplication } from "../application/orders.js";
 import { InMemoryOrderStore } from "../persistence/in-memory-order-store.js";
-import type { OrderChangeFeed } from "../persistence/order-changes.js";
 import { createOrderHttpApp } from "./app.js";
 
 const SECRET = "docs-test-secret-of-at-least-32-characters";
@@ -22,7 +22,7 @@ describe("GET /docs in Chromium", () => {
         decisionTimeoutMs: 30_000,
         route: () => ({ topic: "t", key: "k" }),
       }),
-      changes: {} as OrderChangeFeed,
+      changes: {} as ChangeFeed,
       jwtSecret: SECRET,
       logger: createLogger("order-docs", "silent"),
       readiness: [],

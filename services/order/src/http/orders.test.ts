@@ -1,9 +1,9 @@
+import type { ChangeFeed } from "@stocksaga/messaging";
 import { Writable } from "node:stream";
 import { createLogger, issueToken, type Problem } from "@stocksaga/platform";
 import { describe, expect, it } from "vitest";
 import type { OrderApplication } from "../application/orders.js";
 import type { Order, OrderStatus } from "../domain/index.js";
-import type { OrderChangeFeed } from "../persistence/order-changes.js";
 import type { OrderStore } from "../persistence/order-store.js";
 import { createOrderHttpApp } from "./app.js";
 
@@ -22,7 +22,7 @@ const untouchable = new Proxy(
 const app = createOrderHttpApp({
   store: untouchable as OrderStore,
   orders: untouchable as OrderApplication,
-  changes: untouchable as OrderChangeFeed,
+  changes: untouchable as ChangeFeed,
   jwtSecret: secret,
   logger: createLogger("test", "silent", new Writable({ write: (_c, _e, cb) => cb() })),
   readiness: [],
@@ -172,7 +172,7 @@ describe("GET /orders/:orderId/events", () => {
     const streaming = createOrderHttpApp({
       store: store as unknown as OrderStore,
       orders: untouchable as OrderApplication,
-      changes: changes as unknown as OrderChangeFeed,
+      changes: changes as unknown as ChangeFeed,
       jwtSecret: secret,
       logger: createLogger("test", "silent", new Writable({ write: (_c, _e, cb) => cb() })),
       readiness: [],
@@ -195,7 +195,7 @@ describe("CORS", () => {
   const withCors = createOrderHttpApp({
     store: untouchable as OrderStore,
     orders: untouchable as OrderApplication,
-    changes: untouchable as OrderChangeFeed,
+    changes: untouchable as ChangeFeed,
     jwtSecret: secret,
     logger: createLogger("test", "silent", new Writable({ write: (_c, _e, cb) => cb() })),
     readiness: [],

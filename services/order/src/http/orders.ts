@@ -1,3 +1,4 @@
+import type { ChangeFeed } from "@stocksaga/messaging";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import {
   type AuthVariables,
@@ -14,7 +15,6 @@ import type { Context, MiddlewareHandler } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { OrderApplication } from "../application/orders.js";
 import { ORDER_LIMITS } from "../domain/index.js";
-import type { OrderChangeFeed } from "../persistence/order-changes.js";
 import type { OrderStore } from "../persistence/order-store.js";
 import {
   decodeCursor,
@@ -235,7 +235,7 @@ function concernsOrder(c: Context<OrderEnv>, orderId: string): void {
 export function orderRoutes(deps: {
   store: OrderStore;
   orders: OrderApplication;
-  changes: OrderChangeFeed;
+  changes: ChangeFeed;
   jwtSecret: string;
   /** Refuses a placement (503, Retry-After) while the backlog is past its limits; none: every one is taken. */
   admission?: MiddlewareHandler;

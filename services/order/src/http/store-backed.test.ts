@@ -1,9 +1,9 @@
+import type { ChangeFeed } from "@stocksaga/messaging";
 import { Writable } from "node:stream";
 import { createLogger, issueToken } from "@stocksaga/platform";
 import { describe, expect, it } from "vitest";
 import { OrderApplication } from "../application/orders.js";
 import { InMemoryOrderStore } from "../persistence/in-memory-order-store.js";
-import type { OrderChangeFeed } from "../persistence/order-changes.js";
 import { createOrderHttpApp } from "./app.js";
 import type { OrderView } from "./order-view.js";
 
@@ -19,7 +19,7 @@ function api() {
   const app = createOrderHttpApp({
     store,
     orders,
-    changes: {} as OrderChangeFeed,
+    changes: {} as ChangeFeed,
     jwtSecret: secret,
     logger: createLogger("test", "silent", new Writable({ write: (_c, _e, cb) => cb() })),
     readiness: [],

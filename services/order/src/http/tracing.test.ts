@@ -1,10 +1,10 @@
+import type { ChangeFeed } from "@stocksaga/messaging";
 import { Writable } from "node:stream";
 import { createLogger, issueToken, parseTraceparent } from "@stocksaga/platform";
 import { describe, expect, it } from "vitest";
 import type { OrderApplication, PlaceOrderRequest } from "../application/orders.js";
 import { decide, evolve, initialState, type Order } from "../domain/index.js";
 import { placeOrder } from "../domain/testing.js";
-import type { OrderChangeFeed } from "../persistence/order-changes.js";
 import type { OrderStore } from "../persistence/order-store.js";
 import { createOrderHttpApp } from "./app.js";
 
@@ -29,7 +29,7 @@ function harness() {
   const app = createOrderHttpApp({
     store: {} as OrderStore,
     orders,
-    changes: {} as OrderChangeFeed,
+    changes: {} as ChangeFeed,
     jwtSecret: secret,
     logger: createLogger(
       "order-service",

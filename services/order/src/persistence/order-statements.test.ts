@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NOTIFY_ORDER_CHANGES } from "./order-change-notifier.js";
+import { NOTIFY_CHANGES } from "@stocksaga/messaging";
 import { ORDER_STATEMENTS } from "./order-statements.js";
 import { type FreshOrderDatabase, freshOrderDatabase } from "./testing/fresh-database.js";
 
@@ -18,7 +18,7 @@ afterAll(async () => {
 
 const STATEMENTS: [string, string][] = [
   ...Object.entries(ORDER_STATEMENTS),
-  ["notifyOrderChanges", NOTIFY_ORDER_CHANGES],
+  ["notifyOrderChanges", NOTIFY_CHANGES],
 ];
 
 /**
