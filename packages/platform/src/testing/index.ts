@@ -1,4 +1,5 @@
 export { isLocal, launchChromium, type PageVisit, visit } from "./browser.js";
+export { describeDocsPage } from "./docs-page.js";
 export {
   type DocumentedOperation,
   type GeneratedRequest,
