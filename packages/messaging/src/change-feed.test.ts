@@ -91,7 +91,6 @@ describe("ChangeNotifier", () => {
   });
 });
 
-
 /** A pooled client that, like pg's, refuses to be released twice; `onQuery` decides each answer. */
 class FakeClient extends EventEmitter {
   readonly releases: (Error | boolean | undefined)[] = [];
@@ -231,7 +230,10 @@ describe("ChangeFeed.watch and onClose", () => {
 
     notify("a,b");
     notify("b,c");
-    expect(await changes.next()).toEqual({ done: false, value: { kind: "changed", keys: new Set(["a", "b", "c"]) } });
+    expect(await changes.next()).toEqual({
+      done: false,
+      value: { kind: "changed", keys: new Set(["a", "b", "c"]) },
+    });
     notify("a");
     notify("*");
     expect(await changes.next()).toEqual({ done: false, value: { kind: "everything" } });

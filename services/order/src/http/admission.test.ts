@@ -1,5 +1,5 @@
-import type { ChangeFeed } from "@stocksaga/messaging";
 import { Writable } from "node:stream";
+import type { ChangeFeed } from "@stocksaga/messaging";
 import { AdmissionControl, createLogger, issueToken, type Problem } from "@stocksaga/platform";
 import { describe, expect, it } from "vitest";
 import { type AdmissionLimits, orderBacklogSignals } from "../admission.js";

@@ -9,7 +9,11 @@ describeDocsPage(() => {
   const store = new InMemoryOrderStore();
   return createOrderHttpApp({
     store,
-    orders: new OrderApplication({ store, decisionTimeoutMs: 30_000, route: () => ({ topic: "t", key: "k" }) }),
+    orders: new OrderApplication({
+      store,
+      decisionTimeoutMs: 30_000,
+      route: () => ({ topic: "t", key: "k" }),
+    }),
     changes: {} as ChangeFeed,
     jwtSecret: "docs-test-secret-of-at-least-32-characters",
     logger: createLogger("order-docs", "silent"),

@@ -1,5 +1,5 @@
-import type { ChangeFeed } from "@stocksaga/messaging";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { ChangeFeed } from "@stocksaga/messaging";
 import {
   type AuthVariables,
   authenticate,

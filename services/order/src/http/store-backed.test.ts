@@ -1,5 +1,5 @@
-import type { ChangeFeed } from "@stocksaga/messaging";
 import { Writable } from "node:stream";
+import type { ChangeFeed } from "@stocksaga/messaging";
 import { createLogger, issueToken } from "@stocksaga/platform";
 import { describe, expect, it } from "vitest";
 import { OrderApplication } from "../application/orders.js";

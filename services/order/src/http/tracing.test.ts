@@ -1,5 +1,5 @@
-import type { ChangeFeed } from "@stocksaga/messaging";
 import { Writable } from "node:stream";
+import type { ChangeFeed } from "@stocksaga/messaging";
 import { createLogger, issueToken, parseTraceparent } from "@stocksaga/platform";
 import { describe, expect, it } from "vitest";
 import type { OrderApplication, PlaceOrderRequest } from "../application/orders.js";

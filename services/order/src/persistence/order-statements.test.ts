@@ -1,6 +1,6 @@
+import { NOTIFY_CHANGES } from "@stocksaga/messaging";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NOTIFY_CHANGES } from "@stocksaga/messaging";
 import { ORDER_STATEMENTS } from "./order-statements.js";
 import { type FreshOrderDatabase, freshOrderDatabase } from "./testing/fresh-database.js";
 
