@@ -15,7 +15,7 @@ import { type TableSize, tableSizes } from "../support/table-sizes.js";
  * time and count.
  *   --minutes M     how long orders flow (default 20)      --rate R     orders per second (default 10)
  *   --window S      retention windows, seconds (default 60) --sample S   seconds between samples (default 30)
- *   --vacuum-after N  RETENTION_VACUUM_AFTER_ROWS of both services (default: theirs, 5,000)
+ *   --vacuum-after N  RETENTION_VACUUM_AFTER_ROWS of both services (default: theirs, 1,000)
  */
 const { values } = parseArgs({
   options: {

@@ -62,4 +62,4 @@ export {
   type ServiceMessagingOptions,
 } from "./service-messaging.js";
 export { inTransaction, type Queryable } from "./sql.js";
-export { TableVacuum, type TableVacuumOptions } from "./table-vacuum.js";
+export { DEAD_ROWS, TableVacuum, type TableVacuumOptions } from "./table-vacuum.js";

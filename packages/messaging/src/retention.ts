@@ -28,8 +28,10 @@ export interface RetentionOptions {
   intervalMs: number;
   /** Most statements per rule in one run, so that a backlog is worked off over several runs. */
   maxBatchesPerRun?: number;
-  /** Rows deleted from a table after which it is vacuumed (0: never). */
+  /** Rows deleted from a table, or dead in a watched one, after which it is vacuumed (0: never). */
   vacuumAfterRows: number;
+  /** Tables updated in place as well as trimmed, vacuumed on their dead rows (`TableVacuum.watch`). */
+  vacuumWatch?: readonly string[];
   metrics?: Registry;
   now?: () => number;
 }
@@ -56,6 +58,7 @@ export class Retention {
       logger: this.logger,
       afterRows: options.vacuumAfterRows,
       intervalMs: options.intervalMs,
+      ...(options.vacuumWatch ? { watch: options.vacuumWatch } : {}),
     });
     this.deletedRows = options.metrics
       ? new Counter({

@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Queryable } from "./sql.js";
-import { TableVacuum } from "./table-vacuum.js";
+import { DEAD_ROWS, TableVacuum } from "./table-vacuum.js";
 
 const silent = pino({ level: "silent" }, new Writable({ write: (_c, _e, cb) => cb() }));
 
@@ -104,5 +104,46 @@ describe("TableVacuum", () => {
     const { db } = recordingDatabase();
     const vacuum = new TableVacuum({ db, logger: silent, afterRows: 1, intervalMs: 1_000 });
     expect(() => vacuum.deleted("orders; drop table orders", 1)).toThrow(/not a table name/);
+  });
+
+  it("vacuums a watched table once PostgreSQL counts enough dead rows in it, though nothing was deleted", async () => {
+    vi.useFakeTimers();
+    const dead = new Map([
+      ["orders", 40],
+      ["products", 0],
+    ]);
+    const statements: string[] = [];
+    const asked: unknown[] = [];
+    const db = {
+      query: async (text: string, values?: unknown[]) => {
+        statements.push(text);
+        if (text !== DEAD_ROWS) return { rows: [] };
+        asked.push(values?.[0]);
+        return { rows: [...dead].map(([table, rows]) => ({ table, dead: rows })) };
+      },
+    } as unknown as Queryable;
+    const vacuum = new TableVacuum({
+      db,
+      logger: silent,
+      afterRows: 100,
+      intervalMs: 1_000,
+      watch: ["orders", "products"],
+    });
+    vacuum.start();
+
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(statements.filter((text) => text !== DEAD_ROWS)).toEqual([]);
+    expect(asked).toEqual([["orders", "products"]]);
+    dead.set("orders", 130);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(statements.filter((text) => text !== DEAD_ROWS)).toEqual(["vacuum (analyze) orders"]);
+    await vacuum.stop();
+  });
+
+  it("refuses a watched table name that is not a plain identifier", () => {
+    const { db } = recordingDatabase();
+    expect(
+      () => new TableVacuum({ db, logger: silent, afterRows: 1, intervalMs: 1_000, watch: ["orders;--"] }),
+    ).toThrow(/not a table name/);
   });
 });

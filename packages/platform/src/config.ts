@@ -134,9 +134,9 @@ export const serviceConfigShape = {
     .positiveInt(500)
     .describe("Most rows one retention statement deletes (at most 20 statements per table and run)."),
   RETENTION_VACUUM_AFTER_ROWS: env
-    .limit(5_000)
+    .limit(1_000)
     .describe(
-      "Rows retention deleted from a table after which the service vacuums it (0: never; leave it to autovacuum).",
+      "Rows retention deleted from a table, or dead rows in a table updated in place, after which the service vacuums it (0: never; leave it to autovacuum).",
     ),
   SHUTDOWN_TIMEOUT_MS: env.milliseconds(15_000).describe("Upper bound for a graceful shutdown on SIGTERM."),
   CORS_ORIGINS: env

@@ -25,7 +25,7 @@ import { inventoryReactions } from "./messaging/reactions.js";
 import { inventoryMetrics } from "./metrics.js";
 import { OUTBOX_CHANNEL, OUTBOX_LOCK_KEY, PRODUCT_CHANGED_CHANNEL } from "./persistence/database.js";
 import { PgInventoryStore } from "./persistence/pg-inventory-store.js";
-import { inventoryRetentionRules } from "./persistence/retention.js";
+import { INVENTORY_TABLES_UPDATED_IN_PLACE, inventoryRetentionRules } from "./persistence/retention.js";
 
 /** What this service writes and reads; the codec refuses to start unless each schema is registered. */
 export const INVENTORY_SERVICE_EVENTS: readonly EventType[] = [
@@ -131,6 +131,7 @@ export async function startInventoryService(
     batchSize: config.RETENTION_BATCH_SIZE,
     intervalMs: config.RETENTION_INTERVAL_MS,
     vacuumAfterRows: config.RETENTION_VACUUM_AFTER_ROWS,
+    vacuumWatch: INVENTORY_TABLES_UPDATED_IN_PLACE,
     metrics,
   });
   retention.start();

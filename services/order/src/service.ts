@@ -26,7 +26,7 @@ import { admissionMetrics, sagaMetrics } from "./metrics.js";
 import { ORDER_CHANGED_CHANNEL, OUTBOX_CHANNEL, OUTBOX_LOCK_KEY } from "./persistence/database.js";
 import type { OrderStore } from "./persistence/order-store.js";
 import { PgOrderStore } from "./persistence/pg-order-store.js";
-import { orderRetentionRules } from "./persistence/retention.js";
+import { ORDER_TABLES_UPDATED_IN_PLACE, orderRetentionRules } from "./persistence/retention.js";
 
 /** What this service writes and reads; the codec refuses to start unless each schema is registered. */
 export const ORDER_SERVICE_EVENTS: readonly EventType[] = [
@@ -121,6 +121,7 @@ export async function startOrderService(
     batchSize: config.RETENTION_BATCH_SIZE,
     intervalMs: config.RETENTION_INTERVAL_MS,
     vacuumAfterRows: config.RETENTION_VACUUM_AFTER_ROWS,
+    vacuumWatch: ORDER_TABLES_UPDATED_IN_PLACE,
     metrics,
   });
   retention.start();

@@ -19,6 +19,12 @@ export const DELETE_SETTLED_ORDER_REQUESTS = `
   select (select count(*) from gone)::int as order_requests,
          (select count(*) from held)::int as reservations`;
 
+/**
+ * Updated in place (a request's and a reservation's status, a product's on-hand and reserved
+ * counts): vacuumed on their dead rows, not only on deletions.
+ */
+export const INVENTORY_TABLES_UPDATED_IN_PLACE = ["order_requests", "reservations", "products"] as const;
+
 export function inventoryRetentionRules(windows: {
   inboxMs: number;
   orderRequestsMs: number;

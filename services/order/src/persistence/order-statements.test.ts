@@ -1,4 +1,4 @@
-import { NOTIFY_CHANGES } from "@stocksaga/messaging";
+import { DEAD_ROWS, NOTIFY_CHANGES } from "@stocksaga/messaging";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ORDER_STATEMENTS } from "./order-statements.js";
@@ -19,6 +19,7 @@ afterAll(async () => {
 const STATEMENTS: [string, string][] = [
   ...Object.entries(ORDER_STATEMENTS),
   ["notifyOrderChanges", NOTIFY_CHANGES],
+  ["deadRowsOfWatchedTables", DEAD_ROWS],
 ];
 
 /**

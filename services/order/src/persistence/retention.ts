@@ -20,6 +20,9 @@ export const DELETE_DECIDED_ORDERS = `
          (select count(*) from lines)::int as order_lines,
          (select count(*) from timeline)::int as order_timeline`;
 
+/** Updated in place after insert (status, `updated_at`): vacuumed on their dead rows, not only on deletions. */
+export const ORDER_TABLES_UPDATED_IN_PLACE = ["orders"] as const;
+
 export function orderRetentionRules(windows: { inboxMs: number; ordersMs: number }): RetentionRule[] {
   return [
     inboxRetention(windows.inboxMs),
