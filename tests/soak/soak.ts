@@ -65,6 +65,15 @@ const databases = {
   inventory: new pg.Client({ connectionString: settings.postgres.inventoryUrl }),
 };
 let exitCode = 1;
+// Ctrl-C or SIGTERM ends the flow early: the samples so far are written and the services this run
+// started are stopped (the default would leave them running, orphaned).
+let interrupted = false;
+const interrupt = () => {
+  log("interrupted: ending the flow, stopping what this run started");
+  interrupted = true;
+};
+process.once("SIGINT", interrupt);
+process.once("SIGTERM", interrupt);
 try {
   const logDir = join(settings.stackDir, "soak");
   mkdirSync(logDir, { recursive: true });
@@ -110,7 +119,11 @@ try {
   const inFlight = new Set<Promise<void>>();
   let nextSample = flowStarted + sampleMs;
   const intervalMs = 1000 / rate;
-  for (let due = flowStarted; Date.now() - flowStarted < minutes * 60_000; due += intervalMs) {
+  for (
+    let due = flowStarted;
+    !interrupted && Date.now() - flowStarted < minutes * 60_000;
+    due += intervalMs
+  ) {
     const customer = customers[placed % customers.length] as ApiClient;
     const items = [
       { sku: skus[placed % skus.length] as string, quantity: 1 },
