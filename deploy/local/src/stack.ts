@@ -104,7 +104,7 @@ async function bringUp(
   return true;
 }
 
-/** The brokers as one component: "running" when every node is, stopped node by node. */
+/** The brokers as one component: "running" when every node is, stopped all at once. */
 function kafkaGroup(settings: Settings): ManagedProcess & { stop: () => Promise<void> } {
   const procs = kafkaProcesses(settings);
   const first = procs[0];
@@ -112,7 +112,13 @@ function kafkaGroup(settings: Settings): ManagedProcess & { stop: () => Promise<
   return {
     ...first,
     name: "kafka",
-    stop: async () => void (await Promise.all(procs.map((p) => stopProcess(p)))),
+    stop: () =>
+      stopKafkaNodes(
+        settings,
+        procs,
+        async (proc) => void (await stopProcess(proc)),
+        () => undefined,
+      ),
   };
 }
 
