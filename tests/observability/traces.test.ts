@@ -81,17 +81,26 @@ describe("observability: one order's saga is one OpenTelemetry trace across both
         : undefined;
     });
     eventIds = new Map(timeline.map((entry) => [entry.type, entry.event.metadata.eventId]));
-    // Spans arrive once their batch is exported: wait for the consumption of the last event.
+    // Spans arrive once their batch is exported, each service's on its own schedule: wait until
+    // both services' batches are in (a producer and a consumer span of every saga event) and the
+    // consumption of the last event has its commit.
     spans = await eventually("the spans of the whole saga", async () => {
       const received = receiver.trace(traceId);
       const last = eventIds.get("StockCommitted");
+      const hasSpan = (kind: number, eventId: string | undefined) =>
+        received.some((span) => span.kind === kind && span.attributes["messaging.message.id"] === eventId);
+      const everyEvent = SAGA.every(
+        (step) =>
+          hasSpan(SPAN_KIND.PRODUCER, eventIds.get(step.type)) &&
+          hasSpan(SPAN_KIND.CONSUMER, eventIds.get(step.type)),
+      );
       const done = received.some(
         (span) =>
           span.kind === SPAN_KIND.CONSUMER &&
           span.attributes["messaging.message.id"] === last &&
           received.some((s) => s.name === "order reactions commit" && s.parentSpanId === span.spanId),
       );
-      return done ? received : undefined;
+      return everyEvent && done ? received : undefined;
     });
   });
   afterAll(async () => {
